@@ -1,0 +1,5 @@
+"""``python -m newssearch``."""
+
+from newssearch.cli import main
+
+main()

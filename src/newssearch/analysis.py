@@ -1,0 +1,251 @@
+"""Whoosh analyzers built from the pure functions in :mod:`newssearch.vietnamese`.
+
+Whoosh pickles analyzer objects into the index, so every class here must keep
+its import path (``newssearch.analysis.<Name>``). When what an analyzer emits
+changes, bump :data:`newssearch.schema.SCHEMA_VERSION` so old indexes are
+rebuilt instead of silently mixing two analyses.
+
+Index time vs query time: these analyzers are used at index time only. The
+search module builds Whoosh queries from :func:`newssearch.vietnamese.tokenize`
+itself, because a query needs choices an analyzer cannot make (a code such as
+``Q.7`` becomes "the joined token q7 OR the phrase q 7"; an unaccented query
+goes to the folded fields only, an accented one also to the exact fields).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from whoosh.analysis import Analyzer, Filter, Token, Tokenizer
+
+from .vietnamese import fold, tokenize
+
+__all__ = [
+    "BigramFilter",
+    "EdgeNgramFilter",
+    "FoldFilter",
+    "JoinedFilter",
+    "VietnameseTokenizer",
+    "bigram_analyzer",
+    "edge_analyzer",
+    "exact_analyzer",
+    "folded_analyzer",
+    "joined_analyzer",
+]
+
+#: Separator inside bigram terms ("hạ_long"). Never produced by the tokenizer.
+BIGRAM_SEP = "_"
+
+_FOLD_CACHE: dict[str, str] = {}
+
+
+def fold_term(text: str) -> str:
+    """:func:`fold` with a bounded memo: the vocabulary is small, the calls are many."""
+    out = _FOLD_CACHE.get(text)
+    if out is None:
+        out = fold(text)
+        if len(_FOLD_CACHE) > 500_000:
+            _FOLD_CACHE.clear()
+        _FOLD_CACHE[text] = out
+    return out
+
+
+class VietnameseTokenizer(Tokenizer):  # type: ignore[misc]
+    """Syllable tokenizer: normalised, lowercased, accents kept.
+
+    Emits every token of :func:`tokenize` (words, numbers, the parts of a code
+    such as ``TP.HCM`` and its joined form ``tphcm`` at the same position).
+    ``startchar``/``endchar`` point into the original value.
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            t.original = t.text = value
+            t.boost = 1.0
+            t.kind = "word"
+            if positions:
+                t.pos = start_pos
+            if chars:
+                t.startchar = start_char
+                t.endchar = start_char + len(value)
+            yield t
+            return
+        for vt in _tokenize(value):
+            t.text = vt.text
+            t.boost = 1.0
+            t.stopped = False
+            t.kind = vt.kind
+            if keeporiginal:
+                t.original = vt.text
+            # Positions and offsets are always set: the bigram and joined
+            # filters need adjacency even on fields that store no positions.
+            t.pos = start_pos + vt.pos
+            t.startchar = start_char + vt.start
+            t.endchar = start_char + vt.end
+            yield t
+
+
+def _tokenize(value: str) -> tuple[Any, ...]:
+    return tokenize(value)
+
+
+class FoldFilter(Filter):  # type: ignore[misc]
+    """Folds each token to lowercase ASCII (``được`` -> ``duoc``, ``đ`` -> ``d``)."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            t.text = fold_term(t.text)
+            yield t
+
+
+def _syllables(tokens: Iterator[Token]) -> Iterator[tuple[str, int, int, int]]:
+    """(text, pos, startchar, endchar) of syllable-level tokens, skipping joined forms."""
+    for t in tokens:
+        if getattr(t, "kind", "word") == "joined":
+            continue
+        yield t.text, getattr(t, "pos", 0), getattr(t, "startchar", 0), getattr(t, "endchar", 0)
+
+
+class BigramFilter(Filter):  # type: ignore[misc]
+    """Adjacent syllable pairs, in both the exact and the folded form.
+
+    "Hạ Long" -> ``hạ_long`` and ``ha_long``. Matching a bigram means the two
+    syllables stand together and in order, which is how adjacency is ranked
+    (and how multi-syllable words are told apart from scattered syllables).
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        prev: tuple[str, int, int, int] | None = None
+        out: Token | None = None
+        for cur in _syllables(tokens):
+            if prev is not None and cur[1] == prev[1] + 1:
+                if out is None:
+                    out = Token(positions=True, chars=True)
+                exact = prev[0] + BIGRAM_SEP + cur[0]
+                folded = fold_term(prev[0]) + BIGRAM_SEP + fold_term(cur[0])
+                out.pos, out.startchar, out.endchar = prev[1], prev[2], cur[3]
+                out.boost = 1.0
+                out.stopped = False
+                out.text = exact
+                yield out
+                if folded != exact:
+                    out.text = folded
+                    yield out
+            prev = cur
+
+
+class JoinedFilter(Filter):  # type: ignore[misc]
+    """Folded concatenations of 2..``maxsize`` adjacent syllables.
+
+    "Hạ Long" -> ``halong``; "Sài Gòn" -> ``saigon``; "Hồ Chí Minh" ->
+    ``hochiminh`` (with maxsize 3). So a user typing the joined ASCII form
+    finds the spaced, accented one.
+    """
+
+    def __init__(self, maxsize: int = 2) -> None:
+        self.maxsize = maxsize
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.maxsize == self.maxsize  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.maxsize))
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        window: list[tuple[str, int, int, int]] = []
+        out = Token(positions=True, chars=True)
+        for cur in _syllables(tokens):
+            if window and cur[1] != window[-1][1] + 1:
+                window = []
+            window.append((fold_term(cur[0]), cur[1], cur[2], cur[3]))
+            if len(window) > self.maxsize:
+                window.pop(0)
+            for n in range(2, len(window) + 1):
+                seq = window[-n:]
+                out.text = "".join(s[0] for s in seq)
+                out.pos, out.startchar, out.endchar = seq[0][1], seq[0][2], seq[-1][3]
+                out.boost = 1.0
+                out.stopped = False
+                yield out
+
+
+class EdgeNgramFilter(Filter):  # type: ignore[misc]
+    """Prefixes of each folded token (``pho`` -> ``p``, ``ph``, ``pho``) for autocomplete."""
+
+    def __init__(self, minsize: int = 1, maxsize: int = 12) -> None:
+        self.minsize = minsize
+        self.maxsize = maxsize
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            type(other) is type(self)
+            and other.minsize == self.minsize  # type: ignore[attr-defined]
+            and other.maxsize == self.maxsize  # type: ignore[attr-defined]
+        )
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.minsize, self.maxsize))
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            text = t.text
+            for n in range(self.minsize, min(len(text), self.maxsize) + 1):
+                t.text = text[:n]
+                yield t
+
+
+def exact_analyzer() -> Analyzer:
+    """Accent-exact syllables: normalised (NFKC, canonical tone placement), lowercased."""
+    return VietnameseTokenizer()
+
+
+def folded_analyzer() -> Analyzer:
+    """Accent-insensitive syllables: ``Được`` -> ``duoc``."""
+    return VietnameseTokenizer() | FoldFilter()
+
+
+def bigram_analyzer() -> Analyzer:
+    """Adjacent syllable pairs, exact and folded forms."""
+    return VietnameseTokenizer() | BigramFilter()
+
+
+def joined_analyzer(maxsize: int = 2) -> Analyzer:
+    """Joined folded forms of adjacent syllables (``halong``)."""
+    return VietnameseTokenizer() | JoinedFilter(maxsize)
+
+
+def edge_analyzer() -> Analyzer:
+    """Folded edge n-grams of every syllable, for prefix autocomplete."""
+    return VietnameseTokenizer() | FoldFilter() | EdgeNgramFilter()

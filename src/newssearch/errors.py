@@ -1,0 +1,60 @@
+"""One error hierarchy for the whole package.
+
+Every error carries an HTTP status and a message written for the person who
+sent the input. The web layer turns it into ``{"error": {...}}``; the CLI into
+a one-line message and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class NewsSearchError(Exception):
+    """Base class: something the user or a data feed can fix."""
+
+    status: int = 400
+
+    def __init__(self, message: str, *, param: str | None = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+        if status is not None:
+            self.status = status
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"error": {"status": self.status, "message": self.message, "param": self.param}}
+
+
+class BadRequest(NewsSearchError):
+    """A bad query or parameter (HTTP 400)."""
+
+    status = 400
+
+
+class NotFound(NewsSearchError):
+    """No such document (HTTP 404)."""
+
+    status = 404
+
+
+class IndexUnavailable(NewsSearchError):
+    """No index yet, or it cannot be opened (HTTP 503)."""
+
+    status = 503
+
+
+class SchemaMismatch(IndexUnavailable):
+    """The index was built by another schema version: rebuild it."""
+
+
+class IndexLocked(NewsSearchError):
+    """Another indexer holds the write lock (HTTP 409)."""
+
+    status = 409
+
+
+class InvalidRecord(NewsSearchError):
+    """A record from a data feed that cannot be indexed (reported and skipped)."""
+
+    status = 422

@@ -1,0 +1,115 @@
+"""Facet counting over column arrays, and the bands property portals use.
+
+Counting is done with NumPy over in-memory columns of the matched documents
+(``bincount`` of dictionary codes), not with Whoosh's ``groupedby``, which
+took a median 1.4 s per query on a 50k-document index. Facets are
+disjunctive (multi-select): the counts of one facet ignore that facet's own
+selection, as in Algolia and Meilisearch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+TY = 1_000_000_000  # tỷ
+TR = 1_000_000  # triệu
+
+
+@dataclass(frozen=True)
+class Band:
+    """A numeric range ``[lo, hi)``; ``None`` is an open end."""
+
+    lo: float | None
+    hi: float | None
+    label: str
+
+    @property
+    def value(self) -> str:
+        """The facet value: ``"lo..hi"`` with open ends left empty."""
+        lo = "" if self.lo is None else _fmt(self.lo)
+        hi = "" if self.hi is None else _fmt(self.hi)
+        return f"{lo}..{hi}"
+
+
+def _fmt(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else repr(v)
+
+
+def _bands(edges: list[float], labels: list[str]) -> tuple[Band, ...]:
+    lows: list[float | None] = [None, *edges]
+    highs: list[float | None] = [*edges, None]
+    return tuple(Band(lo, hi, label) for lo, hi, label in zip(lows, highs, labels, strict=True))
+
+
+#: Price bands (VND) of Vietnamese property portals.
+PRICE_BANDS = _bands(
+    [500 * TR, 800 * TR, 1 * TY, 2 * TY, 3 * TY, 5 * TY, 7 * TY, 10 * TY, 20 * TY, 30 * TY],
+    [
+        "Dưới 500 triệu",
+        "500 - 800 triệu",
+        "800 triệu - 1 tỷ",
+        "1 - 2 tỷ",
+        "2 - 3 tỷ",
+        "3 - 5 tỷ",
+        "5 - 7 tỷ",
+        "7 - 10 tỷ",
+        "10 - 20 tỷ",
+        "20 - 30 tỷ",
+        "Trên 30 tỷ",
+    ],
+)
+#: Area bands (m²).
+AREA_BANDS = _bands(
+    [30, 50, 80, 100, 150, 200, 300, 500],
+    [
+        "Dưới 30 m²",
+        "30 - 50 m²",
+        "50 - 80 m²",
+        "80 - 100 m²",
+        "100 - 150 m²",
+        "150 - 200 m²",
+        "200 - 300 m²",
+        "300 - 500 m²",
+        "Trên 500 m²",
+    ],
+)
+#: Bedrooms: "at least N" values.
+BEDROOM_VALUES = (1, 2, 3, 4, 5)
+
+
+def band_counts(
+    values: npt.NDArray[np.float64], mask: npt.NDArray[np.bool_], bands: tuple[Band, ...]
+) -> list[int]:
+    """How many masked, non-missing values fall in each band."""
+    v = values[mask]
+    v = v[~np.isnan(v)]
+    edges = [b.lo for b in bands[1:]]
+    idx = np.searchsorted(np.asarray(edges, dtype=np.float64), v, side="right")
+    counts = np.bincount(idx, minlength=len(bands))
+    return [int(c) for c in counts]
+
+
+def code_counts(codes: npt.NDArray[np.int32], mask: npt.NDArray[np.bool_], n_labels: int) -> list[int]:
+    """Counts of each dictionary code among masked documents (code 0 = no value)."""
+    counts = np.bincount(codes[mask], minlength=n_labels)
+    return [int(c) for c in counts]
+
+
+def at_least_counts(
+    values: npt.NDArray[np.float64], mask: npt.NDArray[np.bool_], thresholds: tuple[int, ...]
+) -> list[int]:
+    """For each threshold N, how many masked documents have value >= N."""
+    v = values[mask]
+    v = v[~np.isnan(v)]
+    return [int(np.count_nonzero(v >= n)) for n in thresholds]
+
+
+def find_band(bands: tuple[Band, ...], lo: float | None, hi: float | None) -> Band | None:
+    """The band exactly selected by a min/max pair, if any."""
+    for b in bands:
+        if b.lo == lo and b.hi == hi:
+            return b
+    return None

@@ -1,0 +1,121 @@
+"""Highlighted snippets over the ORIGINAL text (pure; no Whoosh).
+
+Matches are found by tokenising the stored original text and comparing folded
+forms, so an unaccented query ``nguoi yeu the`` marks ``người yếu thế`` exactly
+as written (offsets come from the original string, never from a folded copy).
+Output is HTML-escaped, with ``<mark>`` around matches.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+
+from .analysis import fold_term
+from .query import QTerm
+from .vietnamese import Token, tokenize
+
+#: Longest prefix of a text that is scanned for matches (keeps 1 MB bodies cheap).
+SCAN_LIMIT = 60_000
+
+
+def match_spans(text: str, terms: Iterable[QTerm]) -> list[tuple[int, int, int]]:
+    """(start, end, term index) of every match of ``terms`` in ``text``."""
+    terms = list(terms)
+    if not terms or not text:
+        return []
+    wanted: dict[str, int] = {}
+    joined_wanted: dict[str, int] = {}
+    for i, t in enumerate(terms):
+        wanted.setdefault(t.folded, i)
+        if not t.parts:
+            joined_wanted.setdefault(t.folded, i)
+    tokens = [t for t in tokenize(text[:SCAN_LIMIT])]
+    spans: list[tuple[int, int, int]] = []
+    syllables: list[Token] = []
+    for tok in tokens:
+        f = fold_term(tok.text)
+        if tok.kind == "joined":
+            if f in wanted:
+                spans.append((tok.start, tok.end, wanted[f]))
+            continue
+        if f in wanted:
+            spans.append((tok.start, tok.end, wanted[f]))
+        syllables.append(tok)
+    # Joined query terms ("halong") against adjacent syllables ("Hạ Long").
+    if joined_wanted:
+        for i in range(len(syllables)):
+            acc = ""
+            for j in range(i, min(i + 3, len(syllables))):
+                if j > i and syllables[j].pos != syllables[j - 1].pos + 1:
+                    break
+                acc += fold_term(syllables[j].text)
+                if j > i and acc in joined_wanted:
+                    spans.append((syllables[i].start, syllables[j].end, joined_wanted[acc]))
+    return _merge(spans)
+
+
+def _merge(spans: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    out: list[tuple[int, int, int]] = []
+    for s, e, i in sorted(spans):
+        if out and s < out[-1][1]:
+            ps, pe, pi = out[-1]
+            out[-1] = (ps, max(pe, e), pi)
+        else:
+            out.append((s, e, i))
+    return out
+
+
+def _render(text: str, spans: list[tuple[int, int, int]], lo: int, hi: int) -> str:
+    parts: list[str] = []
+    pos = lo
+    for s, e, _ in spans:
+        if e <= lo or s >= hi:
+            continue
+        s, e = max(s, lo), min(e, hi)
+        parts.append(html.escape(text[pos:s]))
+        parts.append("<mark>" + html.escape(text[s:e]) + "</mark>")
+        pos = e
+    parts.append(html.escape(text[pos:hi]))
+    return "".join(parts)
+
+
+def highlight_all(text: str, terms: Iterable[QTerm]) -> str:
+    """The whole (short) text, escaped, with every match marked. For titles."""
+    return _render(text, match_spans(text, terms), 0, len(text))
+
+
+def snippet(text: str, terms: Iterable[QTerm], size: int = 240) -> str:
+    """The best window of about ``size`` characters: the one with the most
+    distinct matched terms (then the most matches), widened to word
+    boundaries, with ``…`` where text was cut. Without matches, the start of
+    the text."""
+    text = text or ""
+    spans = match_spans(text, terms)
+    if not spans:
+        return _window(text, [], 0, size)
+    best_key, best_i = (-1, -1), 0
+    j = 0
+    for i in range(len(spans)):
+        while j < len(spans) and spans[j][1] - spans[i][0] <= size:
+            j += 1
+        window = spans[i : max(j, i + 1)]
+        key = (len({w[2] for w in window}), len(window))
+        if key > best_key:
+            best_key, best_i = key, i
+    first = spans[best_i]
+    # Start a little before the first match, at a word boundary.
+    start = max(0, first[0] - size // 4)
+    return _window(text, spans, start, size)
+
+
+def _window(text: str, spans: list[tuple[int, int, int]], start: int, size: int) -> str:
+    if start > 0:
+        space = text.rfind(" ", max(0, start - 20), start + 1)
+        start = space + 1 if space >= 0 else start
+    end = min(len(text), start + size)
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start else end
+    body = _render(text, spans, start, end).replace("\n", " ")
+    return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")

@@ -1,0 +1,135 @@
+"""The Whoosh schema, and the mapping from documents to Whoosh fields.
+
+One index holds articles and listings (``type``). Text is indexed in several
+forms (see :mod:`newssearch.analysis`): accent-exact, folded, syllable
+bigrams, joined syllables and edge n-grams. Facet and sort values are Whoosh
+columns; the full document is stored once, as a dict, in ``raw``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from . import analysis
+from .documents import Article, Listing
+from .places import Place
+
+#: Bump whenever analysis or the schema changes: an index built with another
+#: version refuses to open and asks for ``newssearch index --rebuild``.
+SCHEMA_VERSION = 1
+
+#: Sentinel stored in numeric columns for "no value" (Whoosh columns have no null).
+MISSING = -(2**62)
+
+#: Text areas and their BM25F weights (exact/folded pairs share a weight).
+TEXT_FIELDS: dict[str, float] = {"title": 5.0, "summary": 2.0, "captions": 1.0, "body": 1.0}
+#: Facet/filter columns holding strings.
+KEYWORD_COLUMNS = (
+    "type",
+    "category",
+    "author",
+    "province",
+    "district",
+    "ward",
+    "property_type",
+    "transaction",
+)
+#: Numeric columns (ints; area and price are stored as given, floats allowed).
+NUMERIC_COLUMNS = ("published", "year", "views", "price_vnd", "area_m2", "bedrooms")
+
+
+def build_schema() -> Schema:
+    """The Whoosh schema for :data:`SCHEMA_VERSION`."""
+    exact = analysis.exact_analyzer()
+    folded = analysis.folded_analyzer()
+    fields: dict[str, Any] = {
+        "id": ID(stored=True, unique=True),
+        "chash": ID(sortable=True),  # content hash: unchanged documents are not rewritten
+        "raw": STORED(),
+        "places": KEYWORD(commas=True, lowercase=False, scorable=True),
+        "ac": TEXT(analyzer=analysis.edge_analyzer(), phrase=False),
+        "title_bi": TEXT(analyzer=analysis.bigram_analyzer(), phrase=False, field_boost=3.0),
+        "body_bi": TEXT(analyzer=analysis.bigram_analyzer(), phrase=False),
+        "title_j": TEXT(analyzer=analysis.joined_analyzer(3), phrase=False, field_boost=3.0),
+        "body_j": TEXT(analyzer=analysis.joined_analyzer(2), phrase=False),
+    }
+    for name, boost in TEXT_FIELDS.items():
+        fields[name] = TEXT(analyzer=exact, field_boost=boost)
+        fields[name + "_f"] = TEXT(analyzer=folded, field_boost=boost)
+    for name in KEYWORD_COLUMNS:
+        fields[name] = ID(sortable=True)
+    for name in NUMERIC_COLUMNS:
+        numtype: type = float if name in ("price_vnd", "area_m2") else int
+        fields[name] = NUMERIC(numtype=numtype, bits=64, signed=True, sortable=True, stored=False)
+    # Bigram/joined/ac fields are phrase=False: frequencies, no positions.
+    return Schema(**fields)
+
+
+def _ts(value: datetime | None) -> int:
+    return int(value.timestamp()) if value is not None else MISSING
+
+
+def _num(value: float | int | None) -> float | int:
+    return value if value is not None else MISSING
+
+
+def to_fields(doc: Article | Listing) -> dict[str, Any]:
+    """The Whoosh field values for one document.
+
+    The same string object is passed to every form of a text area, so
+    :func:`newssearch.vietnamese.tokenize` (which is memoised) runs once per
+    area rather than once per field.
+    """
+    if isinstance(doc, Article):
+        summary = doc.summary
+        body = doc.body
+        captions = "\n".join(doc.captions)
+        date = doc.published
+        extra_cols: dict[str, Any] = {
+            "category": doc.category or "",
+            "author": doc.author or "",
+            "views": _num(doc.views),
+            "price_vnd": MISSING,
+            "area_m2": MISSING,
+            "bedrooms": MISSING,
+        }
+    else:
+        summary = ""
+        body = doc.description
+        captions = ""
+        date = doc.posted
+        extra_cols = {
+            "property_type": doc.property_type or "",
+            "transaction": doc.transaction or "",
+            "views": MISSING,
+            "price_vnd": _num(doc.price_vnd),
+            "area_m2": _num(doc.area_m2),
+            "bedrooms": _num(doc.bedrooms),
+        }
+    title = doc.title
+    place = Place(doc.province, doc.district, doc.ward)
+    fields: dict[str, Any] = {
+        "id": doc.id,
+        "raw": doc.to_dict(),
+        "type": doc.type,
+        "province": doc.province or "",
+        "district": doc.district or "",
+        "ward": doc.ward or "",
+        "places": ",".join(place.keys()),
+        "published": _ts(date),
+        "year": date.year if date is not None else MISSING,
+        "ac": title,
+        "title_bi": title,
+        "title_j": title,
+        "body_bi": body,
+        "body_j": body,
+        **extra_cols,
+    }
+    for name, value in (("title", title), ("summary", summary), ("captions", captions), ("body", body)):
+        if value:
+            fields[name] = value
+            fields[name + "_f"] = value
+    return fields

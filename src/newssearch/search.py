@@ -1,0 +1,705 @@
+"""The search engine: ``Engine.search(SearchRequest) -> SearchResult``.
+
+How a search runs:
+
+1. :func:`newssearch.query.parse_query` turns the text into terms, phrases and
+   exclusions; :func:`newssearch.places.find_places` recognises places in it.
+2. A *required* Whoosh query says what must match: every term (folded, so
+   accents are optional; joined forms so ``halong`` finds ``Hạ Long``; a
+   recognised place may be satisfied by the document's place instead of its
+   words). When nothing matches with AND, the terms are relaxed to OR.
+3. Filters and facets are computed with NumPy over in-memory column arrays
+   (dictionary codes for keywords, floats for numbers), cached per index
+   segment: no Whoosh ``groupedby``.
+4. Ranking is Whoosh BM25F over the fields (title highest) plus optional
+   boosts: exact diacritics when the user typed them, adjacent syllable pairs
+   (bigrams) and the recognised place. Column sorts (newest, price...) are
+   NumPy argsorts over the filtered documents.
+5. Hits carry snippets highlighted over the original accented text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from datetime import time as dtime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from whoosh import query as wq
+
+from . import facets as fc
+from .config import Settings
+from .errors import NotFound
+from .highlight import highlight_all, snippet
+from .indexer import IndexStore
+from .models import KEYWORD_FILTERS, FacetValue, Hit, SearchRequest, SearchResult
+from .places import (
+    PlaceMention,
+    find_places,
+    normalize_district,
+    normalize_province,
+    normalize_ward,
+)
+from .query import ParsedQuery, QPhrase, QTerm, parse_query
+from .schema import KEYWORD_COLUMNS, MISSING, NUMERIC_COLUMNS, TEXT_FIELDS
+from .suggest import Suggester
+from .vietnamese import fold
+
+BoolArray = npt.NDArray[np.bool_]
+
+#: Display labels for coded values.
+TYPE_LABELS = {"article": "Tin tức", "listing": "Nhà đất"}
+TRANSACTION_LABELS = {"sale": "Bán", "rent": "Cho thuê"}
+#: Keyword facets returned with every search, in display order.
+KEYWORD_FACETS = ("type", "category", "author", "province", "district", "ward", "property_type", "transaction")
+MAX_FACET_VALUES = 30
+
+# Boosts (on top of the schema's field boosts).
+EXACT_BOOST = 2.0
+BIGRAM_BOOST = 1.5
+EXACT_BIGRAM_BOOST = 2.5
+PLACE_BOOST = 4.0
+
+
+# ---------------------------------------------------------------------------
+# Columns
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Columns:
+    """Column arrays for every document number of one reader."""
+
+    live: BoolArray
+    codes: dict[str, npt.NDArray[np.int32]]
+    numbers: dict[str, npt.NDArray[np.float64]]
+
+
+class Vocabulary:
+    """Global string <-> code dictionaries for keyword columns (only grow)."""
+
+    def __init__(self) -> None:
+        self.labels: dict[str, list[str]] = {name: [""] for name in KEYWORD_COLUMNS}
+        self.index: dict[str, dict[str, int]] = {name: {"": 0} for name in KEYWORD_COLUMNS}
+        self.folded: dict[str, dict[str, set[int]]] = {name: {} for name in KEYWORD_COLUMNS}
+
+    def code(self, name: str, value: str) -> int:
+        idx = self.index[name]
+        c = idx.get(value)
+        if c is None:
+            c = len(self.labels[name])
+            idx[value] = c
+            self.labels[name].append(value)
+            self.folded[name].setdefault(fold(value).strip(), set()).add(c)
+        return c
+
+
+def _decode(v: Any) -> str:
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace")
+    return "" if v is None else str(v)
+
+
+class ColumnCache:
+    """Loads Whoosh columns into NumPy arrays, cached per (immutable) segment."""
+
+    def __init__(self) -> None:
+        self.vocab = Vocabulary()
+        self._segments: dict[str, tuple[dict[str, npt.NDArray[np.int32]], dict[str, npt.NDArray[np.float64]]]] = {}
+        self._lock = threading.Lock()
+
+    def load(self, reader: Any) -> Columns:
+        n = reader.doc_count_all()
+        live = np.zeros(n, dtype=bool)
+        codes = {name: np.zeros(n, dtype=np.int32) for name in KEYWORD_COLUMNS}
+        numbers = {name: np.full(n, np.nan) for name in NUMERIC_COLUMNS}
+        if n == 0:
+            return Columns(live, codes, numbers)
+        seen: set[str] = set()
+        with self._lock:
+            for leaf, offset in reader.leaf_readers():
+                size = leaf.doc_count_all()
+                seg = leaf.segment()
+                key = seg.segment_id() if seg is not None else f"anon-{id(leaf)}"
+                seen.add(key)
+                cached = self._segments.get(key)
+                if cached is None:
+                    cached = self._load_segment(leaf, size)
+                    self._segments[key] = cached
+                seg_codes, seg_numbers = cached
+                for name in KEYWORD_COLUMNS:
+                    codes[name][offset : offset + size] = seg_codes[name]
+                for name in NUMERIC_COLUMNS:
+                    numbers[name][offset : offset + size] = seg_numbers[name]
+                if leaf.has_deletions():
+                    ids = np.fromiter(leaf.all_doc_ids(), dtype=np.int64)
+                    live[offset + ids] = True
+                else:
+                    live[offset : offset + size] = True
+            for key in list(self._segments):
+                if key not in seen:
+                    del self._segments[key]
+        return Columns(live, codes, numbers)
+
+    def _load_segment(
+        self, leaf: Any, size: int
+    ) -> tuple[dict[str, npt.NDArray[np.int32]], dict[str, npt.NDArray[np.float64]]]:
+        seg_codes: dict[str, npt.NDArray[np.int32]] = {}
+        seg_numbers: dict[str, npt.NDArray[np.float64]] = {}
+        for name in KEYWORD_COLUMNS:
+            if leaf.has_column(name):
+                col = leaf.column_reader(name)
+                code = self.vocab.code
+                seg_codes[name] = np.fromiter(
+                    (code(name, _decode(v)) for v in col), dtype=np.int32, count=size
+                )
+            else:
+                seg_codes[name] = np.zeros(size, dtype=np.int32)
+        for name in NUMERIC_COLUMNS:
+            if leaf.has_column(name):
+                arr = np.fromiter((float(v) for v in leaf.column_reader(name)), dtype=np.float64, count=size)
+                arr[arr <= MISSING / 2] = np.nan
+                seg_numbers[name] = arr
+            else:
+                seg_numbers[name] = np.full(size, np.nan)
+        return seg_codes, seg_numbers
+
+
+# ---------------------------------------------------------------------------
+# Snapshots: one open searcher and its columns
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Snapshot:
+    gen: Path
+    ix: Any
+    searcher: Any
+    columns: Columns
+    version: str
+    suggester: Suggester = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.suggester = Suggester(self.searcher)
+
+
+class Engine:
+    """Searches one index folder; thread-safe; follows rebuilds and updates."""
+
+    def __init__(self, index_dir: Path | str, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings(index_dir=Path(index_dir))
+        self.store = IndexStore(index_dir)
+        self._snap: Snapshot | None = None
+        self._lock = threading.Lock()
+        self._columns = ColumnCache()
+
+    # -- snapshot management -------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        """The current snapshot, reopened or refreshed if the index changed."""
+        gen = self.store.current_dir()
+        snap = self._snap
+        if snap is not None and gen == snap.gen and snap.searcher.up_to_date():
+            return snap
+        with self._lock:
+            snap = self._snap
+            if snap is not None and gen == snap.gen and snap.searcher.up_to_date():
+                return snap
+            if snap is None or gen != snap.gen:
+                ix = self.store.open()
+                gen = self.store.current_dir() or gen
+                searcher = ix.searcher()
+                self._columns = ColumnCache()
+            else:
+                # A new searcher rather than Searcher.refresh(): refresh reuses
+                # segment readers by segment and can keep stale deletions.
+                ix = snap.ix
+                searcher = ix.searcher()
+            assert gen is not None
+            columns = self._columns.load(searcher.reader())
+            version = f"{gen.name}.{ix.latest_generation()}"
+            self._snap = Snapshot(gen, ix, searcher, columns, version)
+            return self._snap
+
+    def version(self) -> str:
+        """Changes whenever the index changes (for HTTP ETags)."""
+        return self.snapshot().version
+
+    def close(self) -> None:
+        with self._lock:
+            if self._snap is not None:
+                with contextlib.suppress(Exception):
+                    self._snap.searcher.close()
+                self._snap = None
+
+    # -- search --------------------------------------------------------------
+    def search(self, req: SearchRequest) -> SearchResult:
+        started = time.perf_counter()
+        snap = self.snapshot()
+        cols = snap.columns
+        parsed = parse_query(req.q)
+        mentions = _place_mentions(req.q, parsed)
+
+        facet_masks, base_mask = self._filter_masks(req, cols)
+        relaxed = False
+        text_mask = self._match(snap, parsed, mentions, relaxed=False)
+        all_filters = base_mask.copy()
+        for m in facet_masks.values():
+            all_filters &= m
+        final = text_mask & all_filters
+        total = int(np.count_nonzero(final))
+        if total == 0 and len(parsed.terms) > 1:
+            relaxed_mask = self._match(snap, parsed, mentions, relaxed=True)
+            relaxed_final = relaxed_mask & all_filters
+            if relaxed_final.any():
+                relaxed, text_mask, final = True, relaxed_mask, relaxed_final
+                total = int(np.count_nonzero(final))
+
+        facet_values: dict[str, list[FacetValue]] = {}
+        facet_errors: dict[str, str] = {}
+        if req.facets:
+            facet_values, facet_errors = self._facets(req, cols, text_mask & base_mask, facet_masks)
+
+        start = (req.page - 1) * req.per_page
+        sort = req.sort
+        if sort == "relevance" and parsed.is_empty:
+            sort = "newest"
+        if sort == "relevance":
+            ranked = self._rank(snap, parsed, mentions, relaxed, final, text_mask, start + req.per_page)
+        else:
+            ranked = [(int(d), None) for d in _sort_docs(cols, final, sort)[: start + req.per_page]]
+        page = ranked[start : start + req.per_page]
+        terms = parsed.positive_terms()
+        hits = [self._hit(snap, docnum, score, terms, req.highlight) for docnum, score in page]
+        suggestion = snap.suggester.suggestion(parsed, total=total, relaxed=relaxed)
+        return SearchResult(
+            query=req.q,
+            total=total,
+            page=req.page,
+            per_page=req.per_page,
+            relaxed=relaxed,
+            hits=hits,
+            facets=facet_values,
+            suggestion=suggestion,
+            took_ms=(time.perf_counter() - started) * 1000,
+            sort=req.sort,
+            recognized=[_mention_dict(m) for m in mentions],
+            facet_errors=facet_errors,
+        )
+
+    # -- matching --------------------------------------------------------------
+    def _match(
+        self, snap: Snapshot, parsed: ParsedQuery, mentions: list[tuple[PlaceMention, list[int]]], relaxed: bool
+    ) -> BoolArray:
+        cols = snap.columns
+        if parsed.is_empty:
+            mask = cols.live.copy()
+        else:
+            required = required_query(parsed, mentions, relaxed)
+            mask = _docs_mask(snap.searcher, required, len(cols.live)) & cols.live
+        if parsed.excluded:
+            excluded = wq.Or([_clause(x) for x in parsed.excluded])
+            mask &= ~_docs_mask(snap.searcher, excluded, len(cols.live))
+        return mask
+
+    def _rank(
+        self,
+        snap: Snapshot,
+        parsed: ParsedQuery,
+        mentions: list[tuple[PlaceMention, list[int]]],
+        relaxed: bool,
+        final: BoolArray,
+        text_mask: BoolArray,
+        limit: int,
+    ) -> list[tuple[int, float | None]]:
+        if limit <= 0 or not final.any():
+            return []
+        q = scoring_query(parsed, mentions, relaxed)
+        kwargs: dict[str, Any] = {"limit": limit}
+        outside = text_mask & ~final
+        n_out = int(np.count_nonzero(outside))
+        if n_out:
+            n_in = int(np.count_nonzero(final))
+            if n_in <= n_out:
+                kwargs["filter"] = set(np.flatnonzero(final).tolist())
+            else:
+                kwargs["mask"] = set(np.flatnonzero(outside).tolist())
+        results = snap.searcher.search(q, **kwargs)
+        return [(results.docnum(i), results.score(i)) for i in range(len(results.top_n))]
+
+    # -- filters and facets ----------------------------------------------------
+    def _filter_masks(self, req: SearchRequest, cols: Columns) -> tuple[dict[str, BoolArray], BoolArray]:
+        """Per-facet selection masks (disjunctive facets) and the mask of the other filters."""
+        n = len(cols.live)
+        base = cols.live.copy()
+        masks: dict[str, BoolArray] = {}
+        for name in KEYWORD_FILTERS:
+            values = req.filters.get(name)
+            if values:
+                wanted = self._codes_for(name, values)
+                masks[name] = np.isin(cols.codes[name], np.fromiter(wanted, dtype=np.int32)) if wanted else np.zeros(n, dtype=bool)
+        if req.years:
+            masks["year"] = np.isin(cols.numbers["year"], np.asarray(req.years, dtype=np.float64))
+        if req.price_min is not None or req.price_max is not None:
+            masks["price"] = _range_mask(cols.numbers["price_vnd"], req.price_min, req.price_max)
+        if req.area_min is not None or req.area_max is not None:
+            masks["area"] = _range_mask(cols.numbers["area_m2"], req.area_min, req.area_max)
+        if req.bedrooms is not None:
+            with np.errstate(invalid="ignore"):
+                masks["bedrooms"] = cols.numbers["bedrooms"] >= req.bedrooms
+        if req.date_from is not None or req.date_to is not None:
+            lo = _ts(req.date_from, dtime.min) if req.date_from else None
+            hi = _ts(req.date_to, dtime.max) if req.date_to else None
+            base &= _range_mask(cols.numbers["published"], lo, hi, inclusive_hi=True)
+        return masks, base
+
+    def _codes_for(self, name: str, values: Iterable[str]) -> set[int]:
+        vocab = self._columns.vocab
+        index, folded = vocab.index[name], vocab.folded[name]
+        out: set[int] = set()
+        for v in values:
+            candidates = {v}
+            if name == "district":
+                candidates.add(normalize_district(v) or v)
+            elif name == "province":
+                candidates.add(normalize_province(v) or v)
+            elif name == "ward":
+                candidates.add(normalize_ward(v) or v)
+            for c in candidates:
+                if c in index:
+                    out.add(index[c])
+                out |= folded.get(fold(c).strip(), set())
+        out.discard(0)
+        return out
+
+    def _facets(
+        self, req: SearchRequest, cols: Columns, matched: BoolArray, masks: dict[str, BoolArray]
+    ) -> tuple[dict[str, list[FacetValue]], dict[str, str]]:
+        out: dict[str, list[FacetValue]] = {}
+        errors: dict[str, str] = {}
+
+        def others(skip: str) -> BoolArray:
+            m = matched.copy()
+            for name, mask in masks.items():
+                if name != skip:
+                    m &= mask
+            return m
+
+        vocab = self._columns.vocab
+        for name in KEYWORD_FACETS:
+            try:
+                labels = vocab.labels[name]
+                counts = fc.code_counts(cols.codes[name], others(name), len(labels))
+                selected = self._codes_for(name, req.filters.get(name, []))
+                order = sorted(
+                    (c for c in range(1, len(labels)) if counts[c] or c in selected),
+                    key=lambda c: (-counts[c], labels[c]),
+                )[:MAX_FACET_VALUES]
+                order += [c for c in selected if c not in order]
+                out[name] = [
+                    FacetValue(labels[c], _label(name, labels[c]), counts[c], c in selected) for c in order
+                ]
+            except Exception as exc:  # a broken facet is reported; the search still answers
+                errors[name] = str(exc)
+        m = others("year")
+        years, year_counts = np.unique(cols.numbers["year"][m & ~np.isnan(cols.numbers["year"])], return_counts=True)
+        out["year"] = [
+            FacetValue(str(int(y)), str(int(y)), int(c), int(y) in req.years)
+            for y, c in sorted(zip(years, year_counts, strict=True), reverse=True)
+        ]
+        for name, column, bands, lo, hi in (
+            ("price", "price_vnd", fc.PRICE_BANDS, req.price_min, req.price_max),
+            ("area", "area_m2", fc.AREA_BANDS, req.area_min, req.area_max),
+        ):
+            counts = fc.band_counts(cols.numbers[column], others(name), bands)
+            chosen = fc.find_band(bands, lo, hi)
+            out[name] = [
+                FacetValue(b.value, b.label, c, b == chosen)
+                for b, c in zip(bands, counts, strict=True)
+                if c or b == chosen
+            ]
+        counts = fc.at_least_counts(cols.numbers["bedrooms"], others("bedrooms"), fc.BEDROOM_VALUES)
+        out["bedrooms"] = [
+            FacetValue(str(n), f"{n}+ phòng ngủ", c, req.bedrooms == n)
+            for n, c in zip(fc.BEDROOM_VALUES, counts, strict=True)
+            if c or req.bedrooms == n
+        ]
+        return out, errors
+
+    # -- hits -----------------------------------------------------------------
+    def _hit(self, snap: Snapshot, docnum: int, score: float | None, terms: list[QTerm], highlight: bool) -> Hit:
+        raw: dict[str, Any] = snap.searcher.stored_fields(docnum).get("raw") or {}
+        return hit_from_raw(raw, score, terms if highlight else [])
+
+    # -- documents -------------------------------------------------------------
+    def _docnum(self, snap: Snapshot, doc_id: str) -> int:
+        n: int | None = snap.searcher.document_number(id=doc_id)
+        if n is None:
+            raise NotFound(f"no document with id {doc_id!r}")
+        return n
+
+    def get(self, doc_id: str) -> dict[str, Any]:
+        """The stored document, as indexed."""
+        snap = self.snapshot()
+        raw: dict[str, Any] = snap.searcher.stored_fields(self._docnum(snap, doc_id)).get("raw") or {}
+        return raw
+
+    def related(self, doc_id: str, limit: int = 5) -> list[Hit]:
+        """Documents most similar to ``doc_id`` (same type first): "Tin liên quan"."""
+        snap = self.snapshot()
+        docnum = self._docnum(snap, doc_id)
+        raw = snap.searcher.stored_fields(docnum).get("raw") or {}
+        text = " ".join(
+            [raw.get("title") or ""] * 3 + [raw.get("summary") or "", (raw.get("body") or raw.get("description") or "")[:8000]]
+        )
+        if not text.strip():
+            return []
+        same_type = snap.columns.codes["type"] == snap.columns.codes["type"][docnum]
+        allowed = set(np.flatnonzero(same_type & snap.columns.live).tolist())
+        results = snap.searcher.more_like(docnum, "body_f", text=text, top=limit, numterms=15, filter=allowed)
+        return [
+            hit_from_raw(snap.searcher.stored_fields(results.docnum(i)).get("raw") or {}, results.score(i), [])
+            for i in range(len(results.top_n))
+        ]
+
+    def suggest(self, prefix: str, limit: int = 8) -> list[dict[str, Any]]:
+        """Autocomplete for a partial query: frequent phrases, then matching titles."""
+        snap = self.snapshot()
+        return snap.suggester.complete(prefix, limit)
+
+    def stats(self) -> dict[str, Any]:
+        return self.store.stats()
+
+
+# ---------------------------------------------------------------------------
+# Query building
+# ---------------------------------------------------------------------------
+
+
+def _term_alternatives(t: QTerm) -> wq.Query:
+    alts: list[wq.Query] = [wq.Term(f + "_f", t.folded) for f in TEXT_FIELDS]
+    alts.append(wq.Term("title_j", t.folded))
+    alts.append(wq.Term("body_j", t.folded))
+    if t.parts:
+        alts.append(_phrase_any([p for p in t.parts], folded=True))
+    return wq.Or(alts)
+
+
+def _phrase_any(words: list[str], folded: bool) -> wq.Query:
+    suffix = "_f" if folded else ""
+    return wq.Or([wq.Phrase(f + suffix, words) for f in TEXT_FIELDS])
+
+
+def _phrase_words(p: QPhrase, folded: bool) -> list[str]:
+    words: list[str] = []
+    for t in p.terms:
+        if t.parts:
+            words.extend(t.parts if folded else t.exact_parts)
+        else:
+            words.append(t.folded if folded else t.exact)
+    return words
+
+
+def _clause(x: QTerm | QPhrase) -> wq.Query:
+    if isinstance(x, QPhrase):
+        return _phrase_any(_phrase_words(x, folded=not x.accented), folded=not x.accented)
+    return _term_alternatives(x)
+
+
+def _place_mentions(text: str, parsed: ParsedQuery) -> list[tuple[PlaceMention, list[int]]]:
+    """Places recognised in the query, with the indexes of the terms they cover."""
+    if not parsed.terms:
+        return []
+    out: list[tuple[PlaceMention, list[int]]] = []
+    for m in find_places(text):
+        covered = [i for i, t in enumerate(parsed.terms) if t.start >= m.start and t.end <= m.end]
+        if covered:
+            out.append((m, covered))
+    return out
+
+
+def _place_key(m: PlaceMention) -> str:
+    keys = m.place.keys()
+    return keys[-1] if keys else ""
+
+
+def required_query(
+    parsed: ParsedQuery, mentions: list[tuple[PlaceMention, list[int]]], relaxed: bool
+) -> wq.Query:
+    """What a document must match: all terms (or any, when relaxed) and every phrase."""
+    clauses: list[wq.Query] = []
+    in_place: dict[int, int] = {}
+    for mi, (_, covered) in enumerate(mentions):
+        for i in covered:
+            in_place[i] = mi
+    done: set[int] = set()
+    for i, t in enumerate(parsed.terms):
+        if i in done:
+            continue
+        if i in in_place:
+            mention, covered = mentions[in_place[i]]
+            words = wq.And([_term_alternatives(parsed.terms[j]) for j in covered])
+            key = _place_key(mention)
+            clauses.append(wq.Or([words, wq.Term("places", key)]) if key else words)
+            done.update(covered)
+        else:
+            clauses.append(_term_alternatives(t))
+    positive: wq.Query | None = None
+    if clauses:
+        positive = wq.Or(clauses) if relaxed else wq.And(clauses)
+    phrase_clauses = [_clause(p) for p in parsed.phrases]
+    if phrase_clauses:
+        positive = wq.And(([positive] if positive is not None else []) + phrase_clauses)
+    return positive if positive is not None else wq.Every()
+
+
+def scoring_query(
+    parsed: ParsedQuery, mentions: list[tuple[PlaceMention, list[int]]], relaxed: bool
+) -> wq.Query:
+    """The required query plus optional boosts (exact accents, adjacency, place)."""
+    required = required_query(parsed, mentions, relaxed)
+    boosts: list[wq.Query] = []
+    terms = parsed.terms
+    for t in terms:
+        if t.accented:
+            boosts.append(wq.Or([wq.Term(f, t.exact) for f in TEXT_FIELDS], boost=EXACT_BOOST))
+    for a, b in itertools.pairwise(terms):
+        if a.parts or b.parts:
+            continue
+        folded = f"{a.folded}_{b.folded}"
+        boosts.append(wq.Or([wq.Term("title_bi", folded), wq.Term("body_bi", folded)], boost=BIGRAM_BOOST))
+        if a.accented or b.accented:
+            exact = f"{a.exact}_{b.exact}"
+            boosts.append(
+                wq.Or([wq.Term("title_bi", exact), wq.Term("body_bi", exact)], boost=EXACT_BIGRAM_BOOST)
+            )
+    for p in parsed.phrases:
+        if p.accented:
+            boosts.append(wq.Or([wq.Term(f, t.exact) for t in p.terms for f in TEXT_FIELDS], boost=EXACT_BOOST))
+    for mention, _ in mentions:
+        key = _place_key(mention)
+        if key:
+            boosts.append(wq.Term("places", key, boost=PLACE_BOOST))
+    q: wq.Query = wq.AndMaybe(required, wq.Or(boosts)) if boosts else required
+    if parsed.excluded:
+        q = wq.AndNot(q, wq.Or([_clause(x) for x in parsed.excluded]))
+    return q
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------
+
+
+def _docs_mask(searcher: Any, q: wq.Query, n: int) -> BoolArray:
+    mask = np.zeros(n, dtype=bool)
+    docs = np.fromiter(searcher.docs_for_query(q), dtype=np.int64)
+    if len(docs):
+        mask[docs] = True
+    return mask
+
+
+def _range_mask(
+    values: npt.NDArray[np.float64], lo: float | None, hi: float | None, inclusive_hi: bool = False
+) -> BoolArray:
+    with np.errstate(invalid="ignore"):
+        mask = ~np.isnan(values)
+        if lo is not None:
+            mask &= values >= lo
+        if hi is not None:
+            mask &= (values <= hi) if inclusive_hi else (values < hi)
+    return mask
+
+
+def _ts(d: Any, t: dtime) -> float:
+    return datetime.combine(d, t).timestamp()
+
+
+_SORT_COLUMNS: dict[str, tuple[str, bool]] = {
+    "newest": ("published", True),
+    "oldest": ("published", False),
+    "views": ("views", True),
+    "price_asc": ("price_vnd", False),
+    "price_desc": ("price_vnd", True),
+    "area_asc": ("area_m2", False),
+    "area_desc": ("area_m2", True),
+}
+
+
+def _sort_docs(cols: Columns, final: BoolArray, sort: str) -> npt.NDArray[np.int64]:
+    """Document numbers in ``final`` sorted by a column; missing values last, ties newest first."""
+    docs = np.flatnonzero(final)
+    column, descending = _SORT_COLUMNS[sort]
+    values = cols.numbers[column][docs]
+    missing = np.isnan(values)
+    key = np.where(missing, 0.0, -values if descending else values)
+    published = cols.numbers["published"][docs]
+    tie = np.where(np.isnan(published), 0.0, -published)
+    order = np.lexsort((docs, tie, key, missing))
+    return docs[order]
+
+
+def _label(name: str, value: str) -> str:
+    if name == "type":
+        return TYPE_LABELS.get(value, value)
+    if name == "transaction":
+        return TRANSACTION_LABELS.get(value, value)
+    return value
+
+
+def _mention_dict(m: tuple[PlaceMention, list[int]]) -> dict[str, Any]:
+    mention = m[0]
+    return {
+        "text": mention.text,
+        "level": mention.level,
+        "province": mention.place.province,
+        "district": mention.place.district,
+        "ward": mention.place.ward,
+    }
+
+
+def hit_from_raw(raw: dict[str, Any], score: float | None, terms: list[QTerm]) -> Hit:
+    """A :class:`Hit` from a stored document, with highlighted title and snippet."""
+    title = raw.get("title") or ""
+    is_listing = raw.get("type") == "listing"
+    text = (raw.get("description") if is_listing else raw.get("body")) or ""
+    summary = raw.get("summary") or ""
+    source = text
+    if (terms and summary and not _has_match(text, terms) and _has_match(summary, terms)) or (not terms and summary):
+        source = summary
+    date = raw.get("published") if not is_listing else raw.get("posted")
+    return Hit(
+        id=str(raw.get("id")),
+        type=str(raw.get("type")),
+        title=title,
+        url=raw.get("url"),
+        snippet=snippet(source, terms),
+        title_html=highlight_all(title, terms),
+        published=date,
+        category=raw.get("category"),
+        author=raw.get("author"),
+        province=raw.get("province"),
+        district=raw.get("district"),
+        ward=raw.get("ward"),
+        property_type=raw.get("property_type"),
+        transaction=raw.get("transaction"),
+        price_vnd=raw.get("price_vnd"),
+        price_text=raw.get("price_text"),
+        area_m2=raw.get("area_m2"),
+        bedrooms=raw.get("bedrooms"),
+        views=raw.get("views"),
+        score=None if score is None else round(float(score), 4),
+    )
+
+
+def _has_match(text: str, terms: list[QTerm]) -> bool:
+    from .highlight import match_spans
+
+    return bool(match_spans(text[:20_000], terms))

@@ -1,0 +1,224 @@
+"""Did-you-mean, accent restoration and autocomplete, from the index's own lexicon.
+
+* Accent restoration: for an unaccented query, every accented spelling of each
+  syllable that the index knows is a candidate (``ha`` -> hà, hạ, há...); the
+  best sequence is the one whose adjacent pairs (bigrams) are most frequent in
+  the index, so ``ha long`` -> ``hạ long`` and ``nha dat`` -> ``nhà đất``.
+* Did-you-mean: a folded term the index does not know is replaced by the most
+  frequent known term within a small edit distance, then accents are restored.
+* Autocomplete: frequent title phrases (bigrams) starting with what was typed,
+  then titles whose words match, the last word as a prefix.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+from whoosh import query as wq
+
+from .query import ParsedQuery, QTerm, parse_query
+from .vietnamese import fold
+
+_TONES = ("", "\u0301", "\u0300", "\u0309", "\u0303", "\u0323")
+_QUALITY: dict[str, tuple[str, ...]] = {
+    "a": ("a", "ă", "â"),
+    "e": ("e", "ê"),
+    "o": ("o", "ô", "ơ"),
+    "u": ("u", "ư"),
+    "d": ("d", "đ"),
+}
+_VOWELS = set("aăâeêioôơuưy")
+MAX_VARIANTS = 400
+
+
+@lru_cache(maxsize=4096)
+def accent_variants(syllable: str) -> tuple[str, ...]:
+    """Every spelling of a folded syllable with Vietnamese marks (one tone at most).
+
+    ``"ha"`` -> ``("ha", "há", "hà", ..., "hạ", "hă", ...)``. Bounded in size.
+    """
+    import unicodedata
+
+    if not syllable.isascii() or not syllable.isalpha() or len(syllable) > 7:
+        return (syllable,)
+    options = [_QUALITY.get(c, (c,)) for c in syllable]
+    out: list[str] = []
+    for letters in itertools.product(*options):
+        vowel_positions = [i for i, c in enumerate(letters) if c in _VOWELS]
+        out.append("".join(letters))
+        for i in vowel_positions:
+            for tone in _TONES[1:]:
+                chars = list(letters)
+                chars[i] = unicodedata.normalize("NFC", chars[i] + tone)
+                out.append("".join(chars))
+        if len(out) > MAX_VARIANTS:
+            break
+    return tuple(out)
+
+
+class Suggester:
+    """Suggestions over one searcher (one index snapshot)."""
+
+    def __init__(self, searcher: Any) -> None:
+        self.searcher = searcher
+        self.reader = searcher.reader()
+
+    # -- lexicon helpers -----------------------------------------------------
+    def _df(self, field: str, text: str) -> int:
+        try:
+            return int(self.reader.doc_frequency(field, text))
+        except (KeyError, ValueError):
+            return 0
+
+    def _syllable_df(self, text: str) -> int:
+        return self._df("title", text) + self._df("body", text)
+
+    def _bigram_df(self, text: str) -> int:
+        return self._df("title_bi", text) * 3 + self._df("body_bi", text)
+
+    def candidates(self, folded: str, top: int = 4) -> list[tuple[str, int]]:
+        """Accented spellings of a folded syllable the index knows, most frequent first."""
+        scored = [(v, self._syllable_df(v)) for v in accent_variants(folded)]
+        scored = [s for s in scored if s[1] > 0]
+        scored.sort(key=lambda s: -s[1])
+        return scored[:top] or [(folded, 0)]
+
+    def restore(self, words: list[str]) -> str:
+        """The most likely accented form of a sequence of folded syllables (Viterbi over bigrams)."""
+        if not words:
+            return ""
+        lattice = [self.candidates(w) for w in words]
+        # best[i][cand] = (score, backpointer)
+        best: list[dict[str, tuple[float, str | None]]] = [
+            {c: (float(df) * 0.001, None) for c, df in lattice[0]}
+        ]
+        for i in range(1, len(words)):
+            layer: dict[str, tuple[float, str | None]] = {}
+            for c, df in lattice[i]:
+                options = []
+                for p, (score, _) in best[i - 1].items():
+                    options.append((score + self._bigram_df(f"{p}_{c}") + df * 0.001, p))
+                layer[c] = max(options)
+            best.append(layer)
+        word = max(best[-1].items(), key=lambda kv: kv[1][0])[0]
+        out = [word]
+        for i in range(len(words) - 1, 0, -1):
+            prev = best[i][word][1]
+            assert prev is not None
+            out.append(prev)
+            word = prev
+        return " ".join(reversed(out))
+
+    def correct(self, folded: str) -> str:
+        """The most frequent known folded term within edit distance 1 (2 for long words)."""
+        if self._df("body_f", folded) + self._df("title_f", folded) > 0 or not folded.isalpha():
+            return folded
+        maxdist = 1 if len(folded) <= 5 else 2
+        best, best_df = folded, 0
+        for field in ("title_f", "body_f"):
+            try:
+                found = self.reader.terms_within(field, folded, maxdist, prefix=1)
+            except Exception:
+                continue
+            for cand in found:
+                df = self._df("body_f", cand) + self._df("title_f", cand)
+                if df > best_df:
+                    best, best_df = cand, df
+        return best
+
+    # -- search-result suggestion ------------------------------------------------
+    def suggestion(self, parsed: ParsedQuery, total: int, relaxed: bool) -> str | None:
+        """"Có phải bạn muốn tìm": a corrected and/or accent-restored query, or None."""
+        terms = [t for t in parsed.terms if not t.parts]
+        if not terms or len(terms) != len(parsed.terms) or parsed.phrases or parsed.excluded:
+            return None
+        words = [t.folded for t in terms]
+        if total == 0 or relaxed:
+            words = [self.correct(w) if w.isalpha() else w for w in words]
+        typed_accents = any(t.accented for t in terms)
+        if typed_accents and words == [t.folded for t in terms]:
+            return None
+        restored = self.restore(words)
+        typed = " ".join(t.exact for t in terms)
+        if fold(restored) == fold(typed) and (typed_accents or restored == typed):
+            return None
+        return restored
+
+    # -- autocomplete --------------------------------------------------------
+    def complete(self, prefix: str, limit: int = 8) -> list[dict[str, Any]]:
+        """Suggestions for a partial query, accent-insensitive."""
+        parsed = parse_query(prefix)
+        terms: list[QTerm] = parsed.terms
+        if not terms:
+            return []
+        ends_with_space = prefix[-1:].isspace()
+        words = [t.folded for t in terms]
+        out: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for phrase, count in self._phrases(words, ends_with_space, limit):
+            if phrase not in seen:
+                seen.add(phrase)
+                out.append({"text": phrase, "kind": "phrase", "count": count})
+        for hit in self._titles(words, ends_with_space, limit):
+            if hit["text"] not in seen:
+                seen.add(hit["text"])
+                out.append(hit)
+        return out[: limit * 2]
+
+    def _expand(self, field: str, prefix: str, budget: int = 3000) -> Iterator[tuple[str, int]]:
+        try:
+            it = self.reader.expand_prefix(field, prefix)
+        except Exception:
+            return
+        for i, term in enumerate(it):
+            if i >= budget:
+                break
+            text = term.decode("utf-8", "replace") if isinstance(term, bytes) else str(term)
+            if text.isascii():
+                yield text, self._df(field, text)
+
+    def _phrases(self, words: list[str], complete_next: bool, limit: int) -> list[tuple[str, int]]:
+        if complete_next:
+            head, partial = words, ""
+        else:
+            head, partial = words[:-1], words[-1]
+        if head:
+            stem = f"{head[-1]}_{partial}"
+            found = sorted(self._expand("title_bi", stem), key=lambda x: -x[1])[:limit]
+            results = []
+            for term, df in found:
+                nxt = term.split("_", 1)[1]
+                results.append((self.restore([*head, nxt]), df))
+            return results
+        if len(partial) < 2:
+            return []
+        found = sorted(self._expand("title_bi", partial), key=lambda x: -x[1])[:limit]
+        return [(self.restore(term.split("_")), df) for term, df in found]
+
+    def _titles(self, words: list[str], complete_next: bool, limit: int) -> list[dict[str, Any]]:
+        clauses: list[wq.Query] = []
+        full = words if complete_next else words[:-1]
+        for w in full:
+            clauses.append(wq.Or([wq.Term("title_f", w), wq.Term("title_j", w)]))
+        if not complete_next:
+            clauses.append(wq.Term("ac", words[-1][:12]))
+        if not clauses:
+            return []
+        q = wq.And(clauses)
+        results = self.searcher.search(q, limit=limit)
+        out = []
+        for i in range(len(results.top_n)):
+            raw = self.searcher.stored_fields(results.docnum(i)).get("raw") or {}
+            out.append(
+                {
+                    "text": raw.get("title") or "",
+                    "kind": "title",
+                    "id": raw.get("id"),
+                    "type": raw.get("type"),
+                    "url": raw.get("url"),
+                }
+            )
+        return out
