@@ -36,6 +36,7 @@ import numpy.typing as npt
 from whoosh import query as wq
 
 from . import facets as fc
+from .collect import top_docs
 from .config import Settings
 from .errors import NotFound
 from .highlight import highlight_all, snippet
@@ -66,7 +67,10 @@ MAX_FACET_VALUES = 30
 EXACT_BOOST = 2.0
 BIGRAM_BOOST = 1.5
 EXACT_BIGRAM_BOOST = 2.5
-PLACE_BOOST = 4.0
+#: Constant score of a document in the place named by the query (counted twice: in the
+#: required clause and as a boost), enough to rank it above documents that merely
+#: mention the place's words.
+PLACE_SCORE = 8.0
 
 
 # ---------------------------------------------------------------------------
@@ -322,17 +326,15 @@ class Engine:
         if limit <= 0 or not final.any():
             return []
         q = scoring_query(parsed, mentions, relaxed)
-        kwargs: dict[str, Any] = {"limit": limit}
         outside = text_mask & ~final
         n_out = int(np.count_nonzero(outside))
-        if n_out:
-            n_in = int(np.count_nonzero(final))
-            if n_in <= n_out:
-                kwargs["filter"] = set(np.flatnonzero(final).tolist())
-            else:
-                kwargs["mask"] = set(np.flatnonzero(outside).tolist())
-        results = snap.searcher.search(q, **kwargs)
-        return [(results.docnum(i), results.score(i)) for i in range(len(results.top_n))]
+        if not n_out:
+            return [(d, s) for d, s in top_docs(snap.searcher, q, limit)]
+        if int(np.count_nonzero(final)) <= n_out:
+            allowed = set(np.flatnonzero(final).tolist())
+            return [(d, s) for d, s in top_docs(snap.searcher, q, limit, allow=allowed)]
+        excluded = set(np.flatnonzero(outside).tolist())
+        return [(d, s) for d, s in top_docs(snap.searcher, q, limit, exclude=excluded)]
 
     # -- filters and facets ----------------------------------------------------
     def _filter_masks(self, req: SearchRequest, cols: Columns) -> tuple[dict[str, BoolArray], BoolArray]:
@@ -463,10 +465,14 @@ class Engine:
             return []
         same_type = snap.columns.codes["type"] == snap.columns.codes["type"][docnum]
         allowed = set(np.flatnonzero(same_type & snap.columns.live).tolist())
-        results = snap.searcher.more_like(docnum, "body_f", text=text, top=limit, numterms=15, filter=allowed)
+        key_terms = snap.searcher.key_terms_from_text("body_f", text, numterms=15)
+        if not key_terms:
+            return []
+        q = wq.Or([wq.Term("body_f", word, boost=weight) for word, weight in key_terms])
+        allowed.discard(docnum)
         return [
-            hit_from_raw(snap.searcher.stored_fields(results.docnum(i)).get("raw") or {}, results.score(i), [])
-            for i in range(len(results.top_n))
+            hit_from_raw(snap.searcher.stored_fields(d).get("raw") or {}, score, [])
+            for d, score in top_docs(snap.searcher, q, limit, allow=allowed)
         ]
 
     def suggest(self, prefix: str, limit: int = 8) -> list[dict[str, Any]]:
@@ -525,6 +531,10 @@ def _place_mentions(text: str, parsed: ParsedQuery) -> list[tuple[PlaceMention, 
     return out
 
 
+def _place_query(key: str) -> wq.Query:
+    return wq.ConstantScoreQuery(wq.Term("places", key), score=PLACE_SCORE)
+
+
 def _place_key(m: PlaceMention) -> str:
     keys = m.place.keys()
     return keys[-1] if keys else ""
@@ -547,7 +557,7 @@ def required_query(
             mention, covered = mentions[in_place[i]]
             words = wq.And([_term_alternatives(parsed.terms[j]) for j in covered])
             key = _place_key(mention)
-            clauses.append(wq.Or([words, wq.Term("places", key)]) if key else words)
+            clauses.append(wq.Or([words, _place_query(key)]) if key else words)
             done.update(covered)
         else:
             clauses.append(_term_alternatives(t))
@@ -586,7 +596,7 @@ def scoring_query(
     for mention, _ in mentions:
         key = _place_key(mention)
         if key:
-            boosts.append(wq.Term("places", key, boost=PLACE_BOOST))
+            boosts.append(_place_query(key))
     q: wq.Query = wq.AndMaybe(required, wq.Or(boosts)) if boosts else required
     if parsed.excluded:
         q = wq.AndNot(q, wq.Or([_clause(x) for x in parsed.excluded]))

@@ -19,6 +19,7 @@ from typing import Any
 
 from whoosh import query as wq
 
+from .collect import top_docs
 from .query import ParsedQuery, QTerm, parse_query
 from .vietnamese import fold
 
@@ -112,21 +113,38 @@ class Suggester:
             word = prev
         return " ".join(reversed(out))
 
-    def correct(self, folded: str) -> str:
-        """The most frequent known folded term within edit distance 1 (2 for long words)."""
-        if self._df("body_f", folded) + self._df("title_f", folded) > 0 or not folded.isalpha():
+    def _term_df(self, folded: str) -> int:
+        return self._df("body_f", folded) + self._df("title_f", folded)
+
+    def correct(self, folded: str, prev: str | None = None, nxt: str | None = None) -> str:
+        """The best known folded term within edit distance 1 (2 for long words).
+
+        Candidates are ranked by how often they stand next to the neighbouring
+        words (folded bigrams), then by document frequency: "nguoi yeu thee"
+        -> "the" (as in "yếu thế"), not the more frequent "thue".
+        """
+        if self._term_df(folded) > 0 or not folded.isalpha():
             return folded
         maxdist = 1 if len(folded) <= 5 else 2
-        best, best_df = folded, 0
+        found: set[str] = set()
         for field in ("title_f", "body_f"):
             try:
-                found = self.reader.terms_within(field, folded, maxdist, prefix=1)
+                found.update(
+                    t.decode() if isinstance(t, bytes) else str(t)
+                    for t in self.reader.terms_within(field, folded, maxdist, prefix=1)
+                )
             except Exception:
                 continue
-            for cand in found:
-                df = self._df("body_f", cand) + self._df("title_f", cand)
-                if df > best_df:
-                    best, best_df = cand, df
+        best, best_key = folded, (0, 0)
+        for cand in found:
+            context = 0
+            if prev:
+                context += self._bigram_df(f"{prev}_{cand}")
+            if nxt:
+                context += self._bigram_df(f"{cand}_{nxt}")
+            key = (context, self._term_df(cand))
+            if key > best_key:
+                best, best_key = cand, key
         return best
 
     # -- search-result suggestion ------------------------------------------------
@@ -136,8 +154,17 @@ class Suggester:
         if not terms or len(terms) != len(parsed.terms) or parsed.phrases or parsed.excluded:
             return None
         words = [t.folded for t in terms]
-        if total == 0 or relaxed:
-            words = [self.correct(w) if w.isalpha() else w for w in words]
+        corrected = []
+        for i, w in enumerate(words):
+            prev = corrected[i - 1] if i else None
+            nxt = words[i + 1] if i + 1 < len(words) else None
+            # Unknown words are corrected even when the query found something
+            # (e.g. through a joined form); known ones only when nothing matched.
+            if w.isalpha() and (total == 0 or relaxed or self._term_df(w) == 0):
+                corrected.append(self.correct(w, prev, nxt))
+            else:
+                corrected.append(w)
+        words = corrected
         typed_accents = any(t.accented for t in terms)
         if typed_accents and words == [t.folded for t in terms]:
             return None
@@ -208,10 +235,9 @@ class Suggester:
         if not clauses:
             return []
         q = wq.And(clauses)
-        results = self.searcher.search(q, limit=limit)
         out = []
-        for i in range(len(results.top_n)):
-            raw = self.searcher.stored_fields(results.docnum(i)).get("raw") or {}
+        for docnum, _score in top_docs(self.searcher, q, limit):
+            raw = self.searcher.stored_fields(docnum).get("raw") or {}
             out.append(
                 {
                     "text": raw.get("title") or "",

@@ -1,0 +1,302 @@
+"""Search behaviour on the shipped sample data (see src/newssearch/data)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from newssearch.errors import BadRequest, NotFound
+from newssearch.models import SearchRequest, SearchResult
+from newssearch.search import Engine
+
+
+def run(engine: Engine, q: str = "", **params: Any) -> SearchResult:
+    return engine.search(SearchRequest.from_params({"q": q, **params}))
+
+
+def ids(engine: Engine, q: str = "", **params: Any) -> list[str]:
+    return [h.id for h in run(engine, q, **params).hits]
+
+
+def facet(result: SearchResult, name: str) -> dict[str, int]:
+    return {v.value: v.count for v in result.facets[name]}
+
+
+# -- matching ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected_first"),
+    [
+        ("nguoi yeu the", "qn-0001"),
+        ("người yếu thế", "qn-0001"),
+        ("NGUOI YEU THE", "qn-0001"),
+        ("Nguời yếu thế", "qn-0001"),  # a tone on the wrong vowel still folds
+        ("cham lo nguoi yeu the", "qn-0001"),
+        ("biet thu tay ho", "bds-0063"),
+    ],
+)
+def test_known_items(engine: Engine, query: str, expected_first: str) -> None:
+    assert ids(engine, query)[0] == expected_first
+
+
+def test_unaccented_matches_accented_and_d(engine: Engine) -> None:
+    result = run(engine, "dau tranh")
+    assert result.total >= 2
+    assert {"qn-0002", "qn-0033"} <= {h.id for h in result.hits}
+    assert "<mark>Đấu</mark> <mark>tranh</mark>" in result.hits[0].title_html + result.hits[0].snippet
+    assert ids(engine, "duoc", type="article")[0] == "qn-0012"  # "được" 14 times
+
+
+def test_accented_query_ranks_exact_diacritics_first(engine: Engine) -> None:
+    exact = ids(engine, "bán nhà", type="article", per_page="100")
+    folded = ids(engine, "ban nha", type="article", per_page="100")
+    assert exact[0] == "qn-0003"
+    assert set(folded) == set(exact)  # the same documents match...
+    assert exact.index("qn-0004") > exact.index("qn-0003")  # ...but "bàn" ranks below "bán"
+    # The accented query gives the exact-diacritics document a larger margin.
+    r = run(engine, "bàn ghế", type="article")
+    assert r.hits[0].id == "qn-0004"
+
+
+def test_adjacent_syllables_rank_above_scattered(engine: Engine) -> None:
+    hits = run(engine, "mua ban nguoi", type="article").hits
+    assert hits[0].id == "qn-0002"
+    assert "<mark>mua</mark> <mark>bán</mark> <mark>người</mark>" in hits[0].snippet + hits[0].title_html
+
+
+def test_quoted_phrase_and_exclusion(engine: Engine) -> None:
+    phrase = ids(engine, '"mua bán người"', per_page="50")
+    assert "qn-0002" in phrase
+    loose = ids(engine, "mua ban nguoi", per_page="50")
+    assert set(phrase) <= set(loose)
+    excluded = ids(engine, 'nguoi yeu the -"bình liêu"', per_page="50")
+    assert excluded and all("Bình Liêu" not in engine.get(i)["title"] for i in excluded)
+    assert len(ids(engine, "nguoi -nguoi")) == 0
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"unbalanced', 'title:"x', "(((", "AND OR NOT", "*?~^", "a:b:c", "\x00\x1f", "🏠🏠", '""', "-", "- -x"],
+)
+def test_syntax_characters_never_fail(engine: Engine, query: str) -> None:
+    result = run(engine, query)
+    assert result.total >= 0 and result.to_dict()["query"] == query.strip()
+
+
+def test_joined_place_names(engine: Engine) -> None:
+    halong = run(engine, "halong", per_page="50")
+    assert halong.total >= 10
+    assert any("<mark>Hạ Long</mark>" in h.title_html for h in halong.hits)
+
+
+def test_codes_and_abbreviations(engine: Engine) -> None:
+    assert ids(engine, "TP.HCM")
+    assert set(ids(engine, "tphcm", per_page="50")) == set(ids(engine, "TP.HCM", per_page="50"))
+    assert "qn-0001" in ids(engine, "LĐ-TB&XH")
+    assert "qn-0001" in ids(engine, "ldtbxh")
+
+
+def test_tone_placement_variants_find_the_same_documents(engine: Engine) -> None:
+    assert set(ids(engine, "Uỷ ban", per_page="50")) == set(ids(engine, "Ủy ban", per_page="50"))
+    assert set(ids(engine, "hoà", per_page="50")) == set(ids(engine, "hòa", per_page="50"))
+    assert "qn-0014" in ids(engine, "khỏe", per_page="50")  # written "khoẻ" in qn-0014
+
+
+# -- places --------------------------------------------------------------------
+
+
+def test_place_in_query_is_recognised_and_boosted(engine: Engine) -> None:
+    result = run(engine, "nha pho ha long", type="listing")
+    assert result.recognized[0]["district"] == "Thành phố Hạ Long"
+    top = result.hits[:3]
+    assert all(h.district == "Thành phố Hạ Long" for h in top)
+    assert all("nhà phố" in h.title.lower() for h in top)
+
+
+def test_place_boost_beats_a_mere_mention(engine: Engine) -> None:
+    # bds-0026 (Cẩm Phả) mentions "Hạ Long" in its text; listings IN Hạ Long rank above it.
+    result = run(engine, "ha long", type="listing", per_page="50")
+    in_place = [h.district == "Thành phố Hạ Long" for h in result.hits]
+    assert "bds-0026" in [h.id for h in result.hits]
+    assert in_place == sorted(in_place, reverse=True)  # every Hạ Long listing comes first
+
+
+def test_district_query_with_abbreviation(engine: Engine) -> None:
+    result = run(engine, "can ho q7")
+    assert result.recognized and result.recognized[0]["district"] == "Quận 7"
+    assert result.hits[0].district == "Quận 7"
+
+
+@pytest.mark.parametrize("value", ["Quận 7", "quan 7", "Q.7", "Q7", "q7"])
+def test_district_filter_forms(engine: Engine, value: str) -> None:
+    result = run(engine, district=value, per_page="50")
+    assert result.total == 5
+    assert {h.district for h in result.hits} == {"Quận 7"}
+    assert [v.value for v in result.facets["district"] if v.selected] == ["Quận 7"]
+
+
+# -- relaxation, sorting, filters ------------------------------------------------
+
+
+def test_and_then_relaxed_or(engine: Engine) -> None:
+    strict = run(engine, "nha pho ha long")
+    assert not strict.relaxed
+    relaxed = run(engine, "nha pho zzqqxx")
+    assert relaxed.relaxed and relaxed.total > 0
+    assert run(engine, "zzqqxx").total == 0
+
+
+@pytest.mark.parametrize(
+    ("sort", "key", "reverse"),
+    [
+        ("newest", "published", True),
+        ("oldest", "published", False),
+        ("views", "views", True),
+        ("price_asc", "price_vnd", False),
+        ("price_desc", "price_vnd", True),
+        ("area_asc", "area_m2", False),
+        ("area_desc", "area_m2", True),
+    ],
+)
+def test_sorts(engine: Engine, sort: str, key: str, reverse: bool) -> None:
+    doc_type = "article" if key in ("published", "views") else "listing"
+    hits = run(engine, type=doc_type, sort=sort, per_page="100").hits
+    values = [getattr(h, key) for h in hits if getattr(h, key) is not None]
+    assert len(values) >= 20
+    assert values == sorted(values, reverse=reverse)
+
+
+def test_browse_defaults_to_newest(engine: Engine) -> None:
+    dates = [h.published for h in run(engine, type="article", per_page="50").hits]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_filters(engine: Engine) -> None:
+    r = run(engine, type="listing", price_min="1000000000", price_max="2000000000", per_page="100")
+    assert r.total > 0 and all(h.price_vnd is not None and 1e9 <= h.price_vnd < 2e9 for h in r.hits)
+    r = run(engine, type="listing", area_min="100", per_page="100")
+    assert r.total > 0 and all((h.area_m2 or 0) >= 100 for h in r.hits)
+    r = run(engine, type="listing", bedrooms="4", per_page="100")
+    assert r.total > 0 and all((h.bedrooms or 0) >= 4 for h in r.hits)
+    r = run(engine, transaction="rent", per_page="100")
+    assert r.total == 14 and {h.transaction for h in r.hits} == {"rent"}
+    r = run(engine, property_type="biet thu", per_page="100")
+    assert r.total > 0 and {h.property_type for h in r.hits} == {"Biệt thự"}
+    r = run(engine, category="Du lịch", per_page="100")
+    assert r.total > 0 and {h.category for h in r.hits} == {"Du lịch"}
+    r = run(engine, date_from="2022-01-01", date_to="2022-12-31", type="article", per_page="100")
+    assert r.total > 0 and all(h.published and h.published.startswith("2022") for h in r.hits)
+    r = run(engine, year=["2019", "2020"], type="article", per_page="100")
+    assert r.total > 0 and all(h.published and h.published[:4] in ("2019", "2020") for h in r.hits)
+    r = run(engine, province="ha noi", per_page="100")
+    assert r.total == 10 and {h.province for h in r.hits} == {"Thành phố Hà Nội"}
+    author = run(engine, type="article").hits[0].author
+    r = run(engine, author=str(author), per_page="100")
+    assert r.total > 0 and {h.author for h in r.hits} == {author}
+    assert run(engine, district="Nowhere at all").total == 0
+
+
+def test_facets_are_disjunctive(engine: Engine) -> None:
+    base = run(engine, type="listing")
+    selected = run(engine, type="listing", district=["Quận 7"])
+    both = run(engine, type="listing", district=["Quận 7", "Quận Gò Vấp"])
+    # A facet's own counts ignore its own selection...
+    assert facet(selected, "district") == facet(base, "district")
+    assert both.total == facet(base, "district")["Quận 7"] + facet(base, "district")["Quận Gò Vấp"]
+    # ...other facets count within the selection.
+    assert sum(facet(selected, "province").values()) == selected.total == 5
+    assert facet(selected, "province") == {"Thành phố Hồ Chí Minh": 5}
+    types = facet(run(engine, "ha long", type="listing"), "type")
+    assert types["article"] > 0 and types["listing"] > 0
+
+
+def test_numeric_band_facets(engine: Engine) -> None:
+    r = run(engine, type="listing")
+    prices = facet(r, "price")
+    assert len(prices) >= 9 and sum(prices.values()) <= r.total
+    chosen = run(engine, type="listing", price_min="1000000000", price_max="2000000000")
+    selected = [v for v in chosen.facets["price"] if v.selected]
+    assert [v.label for v in selected] == ["1 - 2 tỷ"]
+    assert facet(chosen, "price") == prices  # disjunctive
+    bedrooms = facet(r, "bedrooms")
+    assert bedrooms["1"] >= bedrooms["2"] >= bedrooms["3"] >= bedrooms["5"]
+    assert facet(r, "area") and facet(run(engine, type="article"), "year")
+
+
+# -- presentation -----------------------------------------------------------------
+
+
+def test_snippets_show_original_text_and_are_escaped(engine: Engine) -> None:
+    hit = run(engine, "nguoi yeu the").hits[0]
+    assert "<mark>người</mark> <mark>yếu</mark> <mark>thế</mark>" in hit.title_html
+    assert "<mark>" in hit.snippet and "<script" not in hit.snippet
+
+
+@pytest.mark.parametrize(
+    ("query", "suggestion"),
+    [
+        ("nha dat", "nhà đất"),
+        ("nguoi yeu the", "người yếu thế"),
+        ("cau tuan chau", "cầu tuần châu"),
+        ("nguoi yeu thee", "người yếu thế"),
+        ("nha phoo ha long", "nhà phố hạ long"),
+    ],
+)
+def test_suggestions(engine: Engine, query: str, suggestion: str) -> None:
+    assert run(engine, query).suggestion == suggestion
+
+
+def test_no_suggestion_for_good_accented_query(engine: Engine) -> None:
+    assert run(engine, "người yếu thế").suggestion is None
+
+
+def test_autocomplete(engine: Engine) -> None:
+    texts = [s["text"] for s in engine.suggest("nha ph")]
+    assert "nhà phố" in texts
+    titles = [s for s in engine.suggest("cau vinh tuan") if s["kind"] == "title"]
+    assert titles and all("Tuần Châu" in s["text"] for s in titles)
+    assert engine.suggest("") == [] and engine.suggest("   ") == []
+    assert engine.suggest("Nhà Ph") == engine.suggest("nha ph")
+
+
+def test_related(engine: Engine) -> None:
+    related = [h.id for h in engine.related("qn-0008", limit=5)]
+    assert "qn-0008" not in related
+    assert len({"qn-0009", "qn-0010", "qn-0011"} & set(related[:4])) >= 2
+    assert all(h.type == "listing" for h in engine.related("bds-0001"))
+    with pytest.raises(NotFound):
+        engine.related("nope")
+
+
+def test_get_document(engine: Engine) -> None:
+    doc = engine.get("qn-0001")
+    assert doc["title"] and doc["type"] == "article"
+    with pytest.raises(NotFound):
+        engine.get("missing")
+
+
+def test_pagination(engine: Engine) -> None:
+    page1 = ids(engine, type="listing", per_page="10", page="1")
+    page2 = ids(engine, type="listing", per_page="10", page="2")
+    assert len(page1) == 10 and len(page2) == 10 and not set(page1) & set(page2)
+    assert ids(engine, type="listing", per_page="10", page="99") == []
+    with pytest.raises(BadRequest):
+        run(engine, page="0")
+
+
+def test_json_contract(engine: Engine) -> None:
+    data = run(engine, "nha pho ha long").to_dict()
+    assert set(data) >= {"query", "total", "page", "per_page", "relaxed", "hits", "facets", "suggestion", "took_ms"}
+    hit_keys = {
+        "id", "type", "title", "url", "snippet", "published", "category", "author", "province",
+        "district", "ward", "property_type", "transaction", "price_vnd", "area_m2", "bedrooms",
+        "views", "score",
+    }  # fmt: skip
+    assert all(hit_keys <= set(h) for h in data["hits"])
+    for values in data["facets"].values():
+        for v in values:
+            assert set(v) == {"value", "label", "count", "selected"}
+    article = next(h for h in run(engine, "nguoi yeu the").to_dict()["hits"] if h["type"] == "article")
+    assert article["price_vnd"] is None and article["property_type"] is None
