@@ -65,8 +65,10 @@ MAX_FACET_VALUES = 30
 
 # Boosts (on top of the schema's field boosts).
 EXACT_BOOST = 2.0
-BIGRAM_BOOST = 1.5
+BIGRAM_BOOST = 1.0
+TITLE_BIGRAM_BOOST = 2.0
 EXACT_BIGRAM_BOOST = 2.5
+TITLE_ALL_BOOST = 1.5
 #: Constant score of a document in the place named by the query (counted twice: in the
 #: required clause and as a boost), enough to rank it above documents that merely
 #: mention the place's words.
@@ -489,13 +491,21 @@ class Engine:
 # ---------------------------------------------------------------------------
 
 
+#: Share of the non-best fields' scores added to a term's best field score.
+TIEBREAK = 0.25
+
+
 def _term_alternatives(t: QTerm) -> wq.Query:
+    """One query term in any field: the best field counts, the others a little.
+
+    A disjunction-max (Elasticsearch's ``best_fields``) rather than a sum, so
+    a long body that repeats common syllables cannot outweigh a title match.
+    """
     alts: list[wq.Query] = [wq.Term(f + "_f", t.folded) for f in TEXT_FIELDS]
     alts.append(wq.Term("title_j", t.folded))
-    alts.append(wq.Term("body_j", t.folded))
     if t.parts:
         alts.append(_phrase_any([p for p in t.parts], folded=True))
-    return wq.Or(alts)
+    return wq.DisjunctionMax(alts, tiebreak=TIEBREAK)
 
 
 def _phrase_any(words: list[str], folded: bool) -> wq.Query:
@@ -514,9 +524,17 @@ def _phrase_words(p: QPhrase, folded: bool) -> list[str]:
 
 
 def _clause(x: QTerm | QPhrase) -> wq.Query:
-    if isinstance(x, QPhrase):
-        return _phrase_any(_phrase_words(x, folded=not x.accented), folded=not x.accented)
-    return _term_alternatives(x)
+    if isinstance(x, QTerm):
+        return _term_alternatives(x)
+    phrase = _phrase_any(_phrase_words(x, folded=True), folded=True)
+    if not x.accented:
+        return phrase
+    # An accented phrase: the folded phrase (positions) plus every accented
+    # word with its exact diacritics (exact fields keep no positions but titles).
+    exact = [
+        wq.Or([wq.Term(f, t.exact) for f in TEXT_FIELDS]) for t in x.terms if t.accented and not t.parts
+    ]
+    return wq.And([phrase, *exact])
 
 
 def _place_mentions(text: str, parsed: ParsedQuery) -> list[tuple[PlaceMention, list[int]]]:
@@ -583,13 +601,17 @@ def scoring_query(
     for a, b in itertools.pairwise(terms):
         if a.parts or b.parts:
             continue
-        folded = f"{a.folded}_{b.folded}"
-        boosts.append(wq.Or([wq.Term("title_bi", folded), wq.Term("body_bi", folded)], boost=BIGRAM_BOOST))
+        pair = [a.folded, b.folded]
+        boosts.append(wq.Term("title_bi", "_".join(pair), boost=TITLE_BIGRAM_BOOST))
+        boosts.append(wq.Or([wq.Phrase("summary_f", pair), wq.Phrase("body_f", pair)], boost=BIGRAM_BOOST))
         if a.accented or b.accented:
-            exact = f"{a.exact}_{b.exact}"
-            boosts.append(
-                wq.Or([wq.Term("title_bi", exact), wq.Term("body_bi", exact)], boost=EXACT_BIGRAM_BOOST)
-            )
+            boosts.append(wq.Term("title_bi", f"{a.exact}_{b.exact}", boost=EXACT_BIGRAM_BOOST))
+    if len(terms) > 1:
+        # Every word in the title (known-item searches), more if in that order.
+        in_title = [wq.Or([wq.Term("title_f", t.folded), wq.Term("title_j", t.folded)]) for t in terms]
+        boosts.append(wq.And(in_title, boost=TITLE_ALL_BOOST))
+        if not any(t.parts for t in terms):
+            boosts.append(wq.Phrase("title_f", [t.folded for t in terms], boost=TITLE_ALL_BOOST))
     for p in parsed.phrases:
         if p.accented:
             boosts.append(wq.Or([wq.Term(f, t.exact) for t in p.terms for f in TEXT_FIELDS], boost=EXACT_BOOST))

@@ -78,7 +78,7 @@ class Suggester:
         return self._df("title", text) + self._df("body", text)
 
     def _bigram_df(self, text: str) -> int:
-        return self._df("title_bi", text) * 3 + self._df("body_bi", text)
+        return self._df("title_bi", text)
 
     def candidates(self, folded: str, top: int = 4) -> list[tuple[str, int]]:
         """Accented spellings of a folded syllable the index knows, most frequent first."""
