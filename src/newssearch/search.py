@@ -36,7 +36,7 @@ import numpy.typing as npt
 from whoosh import query as wq
 
 from . import facets as fc
-from .collect import top_docs
+from .whoosh_fixes import DisMax, top_docs
 from .config import Settings
 from .errors import NotFound
 from .highlight import highlight_all, snippet
@@ -505,7 +505,7 @@ def _term_alternatives(t: QTerm) -> wq.Query:
     alts.append(wq.Term("title_j", t.folded))
     if t.parts:
         alts.append(_phrase_any([p for p in t.parts], folded=True))
-    return wq.DisjunctionMax(alts, tiebreak=TIEBREAK)
+    return DisMax(alts, tiebreak=TIEBREAK)
 
 
 def _phrase_any(words: list[str], folded: bool) -> wq.Query:

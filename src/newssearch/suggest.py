@@ -19,7 +19,7 @@ from typing import Any
 
 from whoosh import query as wq
 
-from .collect import top_docs
+from .whoosh_fixes import top_docs
 from .query import ParsedQuery, QTerm, parse_query
 from .vietnamese import fold
 
