@@ -95,6 +95,7 @@ class VietnameseTokenizer(Tokenizer):  # type: ignore[misc]
             t.boost = 1.0
             t.stopped = False
             t.kind = vt.kind
+            t.cap = value[vt.start : vt.start + 1].isupper()
             if keeporiginal:
                 t.original = vt.text
             # Positions and offsets are always set: the bigram and joined
@@ -167,11 +168,13 @@ class BigramFilter(Filter):  # type: ignore[misc]
 
 
 class JoinedFilter(Filter):  # type: ignore[misc]
-    """Folded concatenations of 2..``maxsize`` adjacent syllables.
+    """Folded concatenations of 2..``maxsize`` adjacent capitalised syllables.
 
     "Hạ Long" -> ``halong``; "Sài Gòn" -> ``saigon``; "Hồ Chí Minh" ->
     ``hochiminh`` (with maxsize 3). So a user typing the joined ASCII form
-    finds the spaced, accented one.
+    finds the spaced, accented one. Only runs of capitalised syllables (names:
+    places, projects, brands) are joined: joining every pair doubled the
+    number of distinct title terms, and people type joined forms for names.
     """
 
     def __init__(self, maxsize: int = 2) -> None:
@@ -186,10 +189,15 @@ class JoinedFilter(Filter):  # type: ignore[misc]
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         window: list[tuple[str, int, int, int]] = []
         out = Token(positions=True, chars=True)
-        for cur in _syllables(tokens):
-            if window and cur[1] != window[-1][1] + 1:
+        for t in tokens:
+            if getattr(t, "kind", "word") == "joined":
+                continue
+            pos = getattr(t, "pos", 0)
+            if not getattr(t, "cap", False) or (window and pos != window[-1][1] + 1):
                 window = []
-            window.append((fold_term(cur[0]), cur[1], cur[2], cur[3]))
+                if not getattr(t, "cap", False):
+                    continue
+            window.append((fold_term(t.text), pos, getattr(t, "startchar", 0), getattr(t, "endchar", 0)))
             if len(window) > self.maxsize:
                 window.pop(0)
             for n in range(2, len(window) + 1):

@@ -325,7 +325,7 @@ class IndexStore:
                     if writer is None:
                         writer = open_writer()
                     h = content_hash(item)
-                    writer.update_document(**to_fields(item), chash=h)
+                    writer.update_document(**to_fields(item), chash=h.encode())
                     touched[item.id] = h
                     pending += 1
                     if pending >= batch_size:
@@ -338,7 +338,7 @@ class IndexStore:
                     if writer is None:
                         writer = open_writer()
                     h = content_hash(stub)
-                    writer.update_document(**to_fields(stub), chash=h)
+                    writer.update_document(**to_fields(stub), chash=h.encode())
                     touched[stub.id] = h
                     pending += 1
             commit()

@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh import columns
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
 from . import analysis
 from .documents import Article, Listing
@@ -19,10 +20,10 @@ from .places import Place
 
 #: Bump whenever analysis or the schema changes: an index built with another
 #: version refuses to open and asks for ``newssearch index --rebuild``.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 
-#: Sentinel stored in numeric columns for "no value" (Whoosh columns have no null).
-MISSING = -(2**62)
+#: "No value" in numeric columns (float64 columns; NaN survives the round trip).
+MISSING = float("nan")
 
 #: Text areas and their BM25F weights (exact/folded pairs share a weight).
 TEXT_FIELDS: dict[str, float] = {"title": 5.0, "summary": 2.0, "captions": 1.0, "body": 1.0}
@@ -47,7 +48,8 @@ def build_schema() -> Schema:
     folded = analysis.folded_analyzer()
     fields: dict[str, Any] = {
         "id": ID(stored=True, unique=True),
-        "chash": ID(sortable=True),  # content hash: unchanged documents are not rewritten
+        # Content hash: unchanged documents are not rewritten. Column only.
+        "chash": COLUMN(columns.VarBytesColumn()),
         "raw": STORED(),
         "places": KEYWORD(commas=True, lowercase=False, scorable=True),
         "ac": TEXT(analyzer=analysis.edge_analyzer(), phrase=False),
@@ -64,21 +66,27 @@ def build_schema() -> Schema:
         # as a folded phrase plus the exact terms).
         fields[name] = TEXT(analyzer=exact, field_boost=boost, phrase=name == "title")
         fields[name + "_f"] = TEXT(analyzer=folded, field_boost=boost)
+    # Filters, facets and sorts run on NumPy copies of these columns, never on
+    # Whoosh postings, so they are columns only: an indexed NUMERIC field would
+    # add 16 precision-tier terms per value (about a third of a listing's postings).
     for name in KEYWORD_COLUMNS:
-        fields[name] = ID(sortable=True)
+        fields[name] = COLUMN(columns.VarBytesColumn())
     for name in NUMERIC_COLUMNS:
-        numtype: type = float if name in ("price_vnd", "area_m2") else int
-        fields[name] = NUMERIC(numtype=numtype, bits=64, signed=True, sortable=True, stored=False)
+        fields[name] = COLUMN(columns.NumericColumn("d", default=MISSING))
     # Bigram/joined/ac fields are phrase=False: frequencies, no positions.
     return Schema(**fields)
 
 
-def _ts(value: datetime | None) -> int:
-    return int(value.timestamp()) if value is not None else MISSING
+def _ts(value: datetime | None) -> float:
+    return float(int(value.timestamp())) if value is not None else MISSING
 
 
-def _num(value: float | int | None) -> float | int:
-    return value if value is not None else MISSING
+def _num(value: float | int | None) -> float:
+    return float(value) if value is not None else MISSING
+
+
+def _kw(value: str | None) -> bytes:
+    return (value or "").encode("utf-8")
 
 
 def to_fields(doc: Article | Listing) -> dict[str, Any]:
@@ -94,8 +102,8 @@ def to_fields(doc: Article | Listing) -> dict[str, Any]:
         captions = "\n".join(doc.captions)
         date = doc.published
         extra_cols: dict[str, Any] = {
-            "category": doc.category or "",
-            "author": doc.author or "",
+            "category": _kw(doc.category),
+            "author": _kw(doc.author),
             "views": _num(doc.views),
             "price_vnd": MISSING,
             "area_m2": MISSING,
@@ -107,8 +115,8 @@ def to_fields(doc: Article | Listing) -> dict[str, Any]:
         captions = ""
         date = doc.posted
         extra_cols = {
-            "property_type": doc.property_type or "",
-            "transaction": doc.transaction or "",
+            "property_type": _kw(doc.property_type),
+            "transaction": _kw(doc.transaction),
             "views": MISSING,
             "price_vnd": _num(doc.price_vnd),
             "area_m2": _num(doc.area_m2),
@@ -119,13 +127,13 @@ def to_fields(doc: Article | Listing) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "id": doc.id,
         "raw": doc.to_dict(),
-        "type": doc.type,
-        "province": doc.province or "",
-        "district": doc.district or "",
-        "ward": doc.ward or "",
+        "type": _kw(doc.type),
+        "province": _kw(doc.province),
+        "district": _kw(doc.district),
+        "ward": _kw(doc.ward),
         "places": ",".join(place.keys()),
         "published": _ts(date),
-        "year": date.year if date is not None else MISSING,
+        "year": float(date.year) if date is not None else MISSING,
         "ac": title,
         "title_bi": title,
         "title_j": title,

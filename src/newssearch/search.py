@@ -50,7 +50,7 @@ from .places import (
     normalize_ward,
 )
 from .query import ParsedQuery, QPhrase, QTerm, parse_query
-from .schema import KEYWORD_COLUMNS, MISSING, NUMERIC_COLUMNS, TEXT_FIELDS
+from .schema import KEYWORD_COLUMNS, NUMERIC_COLUMNS, TEXT_FIELDS
 from .suggest import Suggester
 from .vietnamese import fold
 
@@ -171,9 +171,9 @@ class ColumnCache:
                 seg_codes[name] = np.zeros(size, dtype=np.int32)
         for name in NUMERIC_COLUMNS:
             if leaf.has_column(name):
-                arr = np.fromiter((float(v) for v in leaf.column_reader(name)), dtype=np.float64, count=size)
-                arr[arr <= MISSING / 2] = np.nan
-                seg_numbers[name] = arr
+                seg_numbers[name] = np.fromiter(
+                    (float(v) for v in leaf.column_reader(name)), dtype=np.float64, count=size
+                )
             else:
                 seg_numbers[name] = np.full(size, np.nan)
         return seg_codes, seg_numbers
