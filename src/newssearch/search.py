@@ -21,7 +21,6 @@ How a search runs:
 from __future__ import annotations
 
 import contextlib
-import itertools
 import threading
 import time
 from collections.abc import Iterable
@@ -36,7 +35,6 @@ import numpy.typing as npt
 from whoosh import query as wq
 
 from . import facets as fc
-from .whoosh_fixes import DisMax, top_docs
 from .config import Settings
 from .errors import NotFound
 from .highlight import highlight_all, snippet
@@ -51,10 +49,13 @@ from .places import (
 )
 from .query import ParsedQuery, QPhrase, QTerm, parse_query
 from .schema import KEYWORD_COLUMNS, NUMERIC_COLUMNS, TEXT_FIELDS
+from .scorer import RESCORE_WINDOW, TextIndex, adjacency_bonus, match_term, score_terms
 from .suggest import Suggester
 from .vietnamese import fold
+from .whoosh_fixes import top_docs
 
 BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float32]
 
 #: Display labels for coded values.
 TYPE_LABELS = {"article": "Tin tức", "listing": "Nhà đất"}
@@ -62,18 +63,6 @@ TRANSACTION_LABELS = {"sale": "Bán", "rent": "Cho thuê"}
 #: Keyword facets returned with every search, in display order.
 KEYWORD_FACETS = ("type", "category", "author", "province", "district", "ward", "property_type", "transaction")
 MAX_FACET_VALUES = 30
-
-# Boosts (on top of the schema's field boosts).
-EXACT_BOOST = 2.0
-BIGRAM_BOOST = 1.0
-TITLE_BIGRAM_BOOST = 2.0
-EXACT_BIGRAM_BOOST = 2.5
-TITLE_ALL_BOOST = 1.5
-#: Constant score of a document in the place named by the query (counted twice: in the
-#: required clause and as a boost), enough to rank it above documents that merely
-#: mention the place's words.
-PLACE_SCORE = 8.0
-
 
 # ---------------------------------------------------------------------------
 # Columns
@@ -192,9 +181,11 @@ class Snapshot:
     columns: Columns
     version: str
     suggester: Suggester = field(init=False)
+    text: TextIndex = field(init=False)
 
     def __post_init__(self) -> None:
         self.suggester = Suggester(self.searcher)
+        self.text = TextIndex(self.searcher)
 
 
 class Engine:
@@ -254,18 +245,18 @@ class Engine:
         mentions = _place_mentions(req.q, parsed)
 
         facet_masks, base_mask = self._filter_masks(req, cols)
-        relaxed = False
-        text_mask = self._match(snap, parsed, mentions, relaxed=False)
         all_filters = base_mask.copy()
         for m in facet_masks.values():
             all_filters &= m
+        relaxed = False
+        text_mask, scores = self._match(snap, parsed, mentions, relaxed=False)
         final = text_mask & all_filters
         total = int(np.count_nonzero(final))
         if total == 0 and len(parsed.terms) > 1:
-            relaxed_mask = self._match(snap, parsed, mentions, relaxed=True)
+            relaxed_mask, relaxed_scores = self._match(snap, parsed, mentions, relaxed=True)
             relaxed_final = relaxed_mask & all_filters
             if relaxed_final.any():
-                relaxed, text_mask, final = True, relaxed_mask, relaxed_final
+                relaxed, text_mask, scores, final = True, relaxed_mask, relaxed_scores, relaxed_final
                 total = int(np.count_nonzero(final))
 
         facet_values: dict[str, list[FacetValue]] = {}
@@ -277,8 +268,8 @@ class Engine:
         sort = req.sort
         if sort == "relevance" and parsed.is_empty:
             sort = "newest"
-        if sort == "relevance":
-            ranked = self._rank(snap, parsed, mentions, relaxed, final, text_mask, start + req.per_page)
+        if sort == "relevance" and scores is not None:
+            ranked = self._rank(snap, parsed, final, scores, start + req.per_page)
         else:
             ranked = [(int(d), None) for d in _sort_docs(cols, final, sort)[: start + req.per_page]]
         page = ranked[start : start + req.per_page]
@@ -303,40 +294,51 @@ class Engine:
     # -- matching --------------------------------------------------------------
     def _match(
         self, snap: Snapshot, parsed: ParsedQuery, mentions: list[tuple[PlaceMention, list[int]]], relaxed: bool
-    ) -> BoolArray:
+    ) -> tuple[BoolArray, FloatArray | None]:
+        """Documents matching the query (live ones only) and their base scores."""
         cols = snap.columns
+        ti = snap.text
         if parsed.is_empty:
-            mask = cols.live.copy()
+            mask, scores = cols.live.copy(), None
         else:
-            required = required_query(parsed, mentions, relaxed)
-            mask = _docs_mask(snap.searcher, required, len(cols.live)) & cols.live
-        if parsed.excluded:
-            excluded = wq.Or([_clause(x) for x in parsed.excluded])
-            mask &= ~_docs_mask(snap.searcher, excluded, len(cols.live))
-        return mask
+            groups = [(covered, [_place_key(m)]) for m, covered in mentions if _place_key(m)]
+            if parsed.terms:
+                scored = score_terms(ti, parsed, groups, relaxed)
+                mask, scores = scored.mask & cols.live, scored.score
+            else:
+                mask, scores = cols.live.copy(), np.zeros(ti.n, dtype=np.float32)
+            for phrase in parsed.phrases:
+                mask &= _docs_mask(snap.searcher, _clause(phrase), ti.n)
+                for t in phrase.terms:
+                    scores += match_term(ti, t).score
+        for x in parsed.excluded:
+            if isinstance(x, QTerm):
+                mask &= ~match_term(ti, x).present
+            else:
+                mask &= ~_docs_mask(snap.searcher, _clause(x), ti.n)
+        return mask, scores
 
     def _rank(
-        self,
-        snap: Snapshot,
-        parsed: ParsedQuery,
-        mentions: list[tuple[PlaceMention, list[int]]],
-        relaxed: bool,
-        final: BoolArray,
-        text_mask: BoolArray,
-        limit: int,
+        self, snap: Snapshot, parsed: ParsedQuery, final: BoolArray, scores: FloatArray, limit: int
     ) -> list[tuple[int, float | None]]:
-        if limit <= 0 or not final.any():
+        """The best ``limit`` documents by score; the top of the list is
+        rescored with adjacency found in summaries and bodies."""
+        docs = np.flatnonzero(final)
+        if limit <= 0 or not len(docs):
             return []
-        q = scoring_query(parsed, mentions, relaxed)
-        outside = text_mask & ~final
-        n_out = int(np.count_nonzero(outside))
-        if not n_out:
-            return [(d, s) for d, s in top_docs(snap.searcher, q, limit)]
-        if int(np.count_nonzero(final)) <= n_out:
-            allowed = set(np.flatnonzero(final).tolist())
-            return [(d, s) for d, s in top_docs(snap.searcher, q, limit, allow=allowed)]
-        excluded = set(np.flatnonzero(outside).tolist())
-        return [(d, s) for d, s in top_docs(snap.searcher, q, limit, exclude=excluded)]
+        window = max(limit, RESCORE_WINDOW)
+        doc_scores = scores[docs]
+        if len(docs) > window:
+            top = np.argpartition(-doc_scores, window - 1)[:window]
+            docs, doc_scores = docs[top], doc_scores[top]
+        rescored = doc_scores.astype(np.float64)
+        if len(parsed.terms) > 1:
+            head = np.argsort(-rescored, kind="stable")[:RESCORE_WINDOW]
+            bonus = adjacency_bonus(snap.text, parsed.terms, docs[head].tolist())
+            for i in head:
+                rescored[i] += bonus.get(int(docs[i]), 0.0)
+        order = np.lexsort((docs, -rescored))[:limit]
+        return [(int(docs[i]), float(rescored[i])) for i in order]
 
     # -- filters and facets ----------------------------------------------------
     def _filter_masks(self, req: SearchRequest, cols: Columns) -> tuple[dict[str, BoolArray], BoolArray]:
@@ -491,23 +493,6 @@ class Engine:
 # ---------------------------------------------------------------------------
 
 
-#: Share of the non-best fields' scores added to a term's best field score.
-TIEBREAK = 0.25
-
-
-def _term_alternatives(t: QTerm) -> wq.Query:
-    """One query term in any field: the best field counts, the others a little.
-
-    A disjunction-max (Elasticsearch's ``best_fields``) rather than a sum, so
-    a long body that repeats common syllables cannot outweigh a title match.
-    """
-    alts: list[wq.Query] = [wq.Term(f + "_f", t.folded) for f in TEXT_FIELDS]
-    alts.append(wq.Term("title_j", t.folded))
-    if t.parts:
-        alts.append(_phrase_any([p for p in t.parts], folded=True))
-    return DisMax(alts, tiebreak=TIEBREAK)
-
-
 def _phrase_any(words: list[str], folded: bool) -> wq.Query:
     suffix = "_f" if folded else ""
     return wq.Or([wq.Phrase(f + suffix, words) for f in TEXT_FIELDS])
@@ -523,9 +508,8 @@ def _phrase_words(p: QPhrase, folded: bool) -> list[str]:
     return words
 
 
-def _clause(x: QTerm | QPhrase) -> wq.Query:
-    if isinstance(x, QTerm):
-        return _term_alternatives(x)
+def _clause(x: QPhrase) -> wq.Query:
+    """A quoted phrase as a Whoosh query (positions in the folded fields)."""
     phrase = _phrase_any(_phrase_words(x, folded=True), folded=True)
     if not x.accented:
         return phrase
@@ -549,80 +533,9 @@ def _place_mentions(text: str, parsed: ParsedQuery) -> list[tuple[PlaceMention, 
     return out
 
 
-def _place_query(key: str) -> wq.Query:
-    return wq.ConstantScoreQuery(wq.Term("places", key), score=PLACE_SCORE)
-
-
 def _place_key(m: PlaceMention) -> str:
     keys = m.place.keys()
     return keys[-1] if keys else ""
-
-
-def required_query(
-    parsed: ParsedQuery, mentions: list[tuple[PlaceMention, list[int]]], relaxed: bool
-) -> wq.Query:
-    """What a document must match: all terms (or any, when relaxed) and every phrase."""
-    clauses: list[wq.Query] = []
-    in_place: dict[int, int] = {}
-    for mi, (_, covered) in enumerate(mentions):
-        for i in covered:
-            in_place[i] = mi
-    done: set[int] = set()
-    for i, t in enumerate(parsed.terms):
-        if i in done:
-            continue
-        if i in in_place:
-            mention, covered = mentions[in_place[i]]
-            words = wq.And([_term_alternatives(parsed.terms[j]) for j in covered])
-            key = _place_key(mention)
-            clauses.append(wq.Or([words, _place_query(key)]) if key else words)
-            done.update(covered)
-        else:
-            clauses.append(_term_alternatives(t))
-    positive: wq.Query | None = None
-    if clauses:
-        positive = wq.Or(clauses) if relaxed else wq.And(clauses)
-    phrase_clauses = [_clause(p) for p in parsed.phrases]
-    if phrase_clauses:
-        positive = wq.And(([positive] if positive is not None else []) + phrase_clauses)
-    return positive if positive is not None else wq.Every()
-
-
-def scoring_query(
-    parsed: ParsedQuery, mentions: list[tuple[PlaceMention, list[int]]], relaxed: bool
-) -> wq.Query:
-    """The required query plus optional boosts (exact accents, adjacency, place)."""
-    required = required_query(parsed, mentions, relaxed)
-    boosts: list[wq.Query] = []
-    terms = parsed.terms
-    for t in terms:
-        if t.accented:
-            boosts.append(wq.Or([wq.Term(f, t.exact) for f in TEXT_FIELDS], boost=EXACT_BOOST))
-    for a, b in itertools.pairwise(terms):
-        if a.parts or b.parts:
-            continue
-        pair = [a.folded, b.folded]
-        boosts.append(wq.Term("title_bi", "_".join(pair), boost=TITLE_BIGRAM_BOOST))
-        boosts.append(wq.Or([wq.Phrase("summary_f", pair), wq.Phrase("body_f", pair)], boost=BIGRAM_BOOST))
-        if a.accented or b.accented:
-            boosts.append(wq.Term("title_bi", f"{a.exact}_{b.exact}", boost=EXACT_BIGRAM_BOOST))
-    if len(terms) > 1:
-        # Every word in the title (known-item searches), more if in that order.
-        in_title = [wq.Or([wq.Term("title_f", t.folded), wq.Term("title_j", t.folded)]) for t in terms]
-        boosts.append(wq.And(in_title, boost=TITLE_ALL_BOOST))
-        if not any(t.parts for t in terms):
-            boosts.append(wq.Phrase("title_f", [t.folded for t in terms], boost=TITLE_ALL_BOOST))
-    for p in parsed.phrases:
-        if p.accented:
-            boosts.append(wq.Or([wq.Term(f, t.exact) for t in p.terms for f in TEXT_FIELDS], boost=EXACT_BOOST))
-    for mention, _ in mentions:
-        key = _place_key(mention)
-        if key:
-            boosts.append(_place_query(key))
-    q: wq.Query = wq.AndMaybe(required, wq.Or(boosts)) if boosts else required
-    if parsed.excluded:
-        q = wq.AndNot(q, wq.Or([_clause(x) for x in parsed.excluded]))
-    return q
 
 
 # ---------------------------------------------------------------------------
