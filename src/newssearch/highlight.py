@@ -1,15 +1,24 @@
 """Highlighted snippets over the ORIGINAL text (pure; no Whoosh).
 
-Matches are found by tokenising the stored original text and comparing folded
-forms, so an unaccented query ``nguoi yeu the`` marks ``người yếu thế`` exactly
-as written (offsets come from the original string, never from a folded copy).
+An unaccented query ``nguoi yeu the`` marks ``người yếu thế`` exactly as
+written: offsets always index the original string. Two ways to find matches:
+
+* fast path (NFC text, the usual case): fold the text with a one-to-one
+  character table (same length, so offsets carry over) and run one regular
+  expression for all query terms;
+* general path (NFD or unusual text): tokenise with offsets into the original
+  and compare folded tokens.
+
 Output is HTML-escaped, with ``<mark>`` around matches.
 """
 
 from __future__ import annotations
 
 import html
+import re
+import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 from .analysis import fold_term
 from .query import QTerm
@@ -19,18 +28,63 @@ from .vietnamese import Token, tokenize
 SCAN_LIMIT = 60_000
 
 
+def _one_to_one_fold_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for cp in range(0x41, 0x2000):
+        ch = chr(cp)
+        folded = fold_term(ch)
+        if len(folded) == 1 and folded != ch:
+            table[cp] = folded
+    return table
+
+
+_FOLD_1TO1 = _one_to_one_fold_table()
+
+
+@lru_cache(maxsize=256)
+def _terms_regex(keys: tuple[tuple[str, bool], ...]) -> re.Pattern[str]:
+    """One alternation for all terms; joined/code terms may span separators."""
+    alternatives = []
+    for folded, spread in keys:
+        if spread and len(folded) > 1:
+            alternatives.append("[ .\\-&]?".join(re.escape(c) for c in folded))
+        else:
+            alternatives.append(re.escape(folded))
+    body = "|".join(f"({a})" for a in alternatives)
+    return re.compile(f"(?<![0-9a-z])(?:{body})(?![0-9a-z])")
+
+
+def _fast_spans(text: str, terms: list[QTerm]) -> list[tuple[int, int, int]] | None:
+    if not unicodedata.is_normalized("NFC", text):
+        return None
+    folded = text.translate(_FOLD_1TO1)
+    keys = tuple((t.folded, True) for t in terms)
+    spans: list[tuple[int, int, int]] = []
+    for m in _terms_regex(keys).finditer(folded):
+        start, end = m.span()
+        if " " in m.group() or "." in m.group() or "-" in m.group() or "&" in m.group():
+            # A spread match ("ha long" for "halong") must start and end on syllables.
+            pass
+        spans.append((start, end, (m.lastindex or 1) - 1))
+    return _merge(spans)
+
+
 def match_spans(text: str, terms: Iterable[QTerm]) -> list[tuple[int, int, int]]:
     """(start, end, term index) of every match of ``terms`` in ``text``."""
     terms = list(terms)
     if not terms or not text:
         return []
+    text = text[:SCAN_LIMIT]
+    fast = _fast_spans(text, terms)
+    if fast is not None:
+        return fast
     wanted: dict[str, int] = {}
     joined_wanted: dict[str, int] = {}
     for i, t in enumerate(terms):
         wanted.setdefault(t.folded, i)
         if not t.parts:
             joined_wanted.setdefault(t.folded, i)
-    tokens = [t for t in tokenize(text[:SCAN_LIMIT])]
+    tokens = list(tokenize(text))
     spans: list[tuple[int, int, int]] = []
     syllables: list[Token] = []
     for tok in tokens:

@@ -58,6 +58,7 @@ class WriteReport:
     unchanged: int = 0
     deleted: int = 0
     skipped: int = 0
+    warnings: int = 0
     articles: int = 0
     listings: int = 0
     problems: list[Problem] = field(default_factory=list)
@@ -70,7 +71,9 @@ class WriteReport:
         return (
             f"indexed {self.articles} articles, {self.listings} listings "
             f"({self.added} new, {self.replaced} replaced, {self.unchanged} unchanged), "
-            f"deleted {self.deleted}, skipped {self.skipped}{more} [{self.seconds:.1f}s]"
+            f"deleted {self.deleted}, skipped {self.skipped}"
+            + (f", {self.warnings} warnings" if self.warnings else "")
+            + f"{more} [{self.seconds:.1f}s]"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -80,6 +83,7 @@ class WriteReport:
             "unchanged": self.unchanged,
             "deleted": self.deleted,
             "skipped": self.skipped,
+            "warnings": self.warnings,
             "articles": self.articles,
             "listings": self.listings,
             "problems": [str(p) for p in self.problems[:100]],
@@ -299,7 +303,10 @@ class IndexStore:
                 if progress is not None and seen % 500 == 0:
                     progress(500)
                 if isinstance(item, Problem):
-                    report.skipped += 1
+                    if item.skipped:
+                        report.skipped += 1
+                    else:
+                        report.warnings += 1  # e.g. a body cut at 1 MB: the record is still indexed
                     report.problems.append(item)
                     continue
                 if isinstance(item, Deletion):

@@ -105,7 +105,8 @@ def _leaf_postings(leaf: Any, field: str, term: str, offset: int) -> Postings | 
         tf_parts.append(np.asarray(tfs, dtype=np.float32))
     if not id_parts:
         return None
-    return Postings(np.concatenate(id_parts) + offset, np.concatenate(tf_parts) / boost)
+    tf = (np.concatenate(tf_parts) / boost).astype(np.float32)
+    return Postings(np.concatenate(id_parts) + offset, tf)
 
 
 class TextIndex:

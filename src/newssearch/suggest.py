@@ -19,9 +19,9 @@ from typing import Any
 
 from whoosh import query as wq
 
-from .whoosh_fixes import top_docs
 from .query import ParsedQuery, QTerm, parse_query
 from .vietnamese import fold
+from .whoosh_fixes import top_docs
 
 _TONES = ("", "\u0301", "\u0300", "\u0309", "\u0303", "\u0323")
 _QUALITY: dict[str, tuple[str, ...]] = {
@@ -154,7 +154,7 @@ class Suggester:
         if not terms or len(terms) != len(parsed.terms) or parsed.phrases or parsed.excluded:
             return None
         words = [t.folded for t in terms]
-        corrected = []
+        corrected: list[str] = []
         for i, w in enumerate(words):
             prev = corrected[i - 1] if i else None
             nxt = words[i + 1] if i + 1 < len(words) else None

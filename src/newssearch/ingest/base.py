@@ -1,0 +1,202 @@
+"""What readers yield, and the byte-level plumbing they share.
+
+* :class:`Problem` -- a record or file that was skipped (``level="error"``) or
+  read with a caveat (``level="warning"``: cut text, non-UTF-8 bytes).
+* :class:`LineSource` -- lines of a file, gzip or not, decoded as UTF-8 with a
+  Windows-1258 / Latin-1 fallback, with damage (truncated gzip, unreadable
+  file) turned into problems instead of exceptions.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import io
+import zlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, cast
+
+from newssearch.documents import Article, DocType, Listing
+from newssearch.errors import InvalidRecord
+from newssearch.ingest.records import Deletion, from_record
+
+__all__ = [
+    "MAX_LINE_BYTES",
+    "IngestItem",
+    "LineSource",
+    "Problem",
+    "is_gzip",
+    "items_from_record",
+    "open_binary",
+]
+
+#: A line (one JSON record, one CSV physical line) longer than this is skipped.
+MAX_LINE_BYTES = 64 * 1024 * 1024
+_GZIP_MAGIC = b"\x1f\x8b"
+_GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong with the input, reported with its location.
+
+    ``level="error"``: the record (or file) was skipped. ``level="warning"``:
+    it was read, with a caveat worth telling the user.
+    """
+
+    path: str
+    line: int | None
+    reason: str
+    level: Literal["error", "warning"] = "error"
+
+    @property
+    def skipped(self) -> bool:
+        """True when the record or file was not read."""
+        return self.level == "error"
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        prefix = "warning: " if self.level == "warning" else ""
+        return f"{where}: {prefix}{self.reason}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form for reports."""
+        return {"path": self.path, "line": self.line, "reason": self.reason, "level": self.level}
+
+
+IngestItem = Article | Listing | Deletion | Problem
+
+
+def items_from_record(
+    rec: Any, path: str, line: int | None, doc_type: DocType | None
+) -> Iterator[IngestItem]:
+    """The document (plus warnings) for one raw record, or a Problem. Never raises."""
+    if not isinstance(rec, Mapping):
+        yield Problem(path, line, f"expected a JSON object, got {type(rec).__name__}")
+        return
+    warnings: list[str] = []
+    try:
+        item = from_record(rec, doc_type, warnings)
+    except InvalidRecord as exc:
+        yield Problem(path, line, exc.message)
+        return
+    except Exception as exc:  # bad input must never stop a run; report the record instead
+        yield Problem(path, line, f"could not read the record ({type(exc).__name__}: {exc})")
+        return
+    yield item
+    for w in warnings:
+        yield Problem(path, line, w, "warning")
+
+
+def is_gzip(path: Path) -> bool:
+    """True when the file starts with the gzip magic bytes (whatever its name)."""
+    with path.open("rb") as f:
+        return f.read(2) == _GZIP_MAGIC
+
+
+def open_binary(path: Path) -> io.BufferedIOBase:
+    """Open for reading bytes, decompressing gzip transparently."""
+    if is_gzip(path):
+        return gzip.GzipFile(path, "rb")
+    return path.open("rb")
+
+
+@dataclass
+class LineSource:
+    """Decoded lines of one file, with problems collected on the side.
+
+    Iterate :meth:`lines`; after each line (and at the end) drain
+    :attr:`problems` with :meth:`take_problems`. Lines keep their line ending.
+    """
+
+    path: Path
+    problems: list[Problem] = field(default_factory=list)
+    fallback_lines: int = 0
+
+    @property
+    def name(self) -> str:
+        """The path as given, for problem reports."""
+        return str(self.path)
+
+    def take_problems(self) -> list[Problem]:
+        """Problems found since the last call."""
+        out, self.problems = self.problems, []
+        return out
+
+    def _decode(self, raw: bytes, lineno: int) -> str:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        self.fallback_lines += 1
+        try:
+            text, encoding = raw.decode("cp1258"), "Windows-1258 (cp1258)"
+        except UnicodeDecodeError:
+            text, encoding = raw.decode("latin-1"), "Latin-1"
+        if self.fallback_lines == 1:
+            self.problems.append(
+                Problem(
+                    self.name, lineno,
+                    f"not valid UTF-8; decoded as {encoding} (further such lines are not reported); "
+                    "save the file as UTF-8 to be sure of the text",
+                    "warning",
+                )
+            )
+        return text
+
+    def lines(self) -> Iterator[tuple[int, str]]:
+        """``(line number, text)`` for each line; damage becomes a Problem, never an exception."""
+        lineno = 0
+        try:
+            with open_binary(self.path) as stream:
+                peek = getattr(stream, "peek", None)
+                head: bytes = peek(4)[:4] if peek is not None else b""
+                if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                    yield from self._utf16_lines(stream)
+                    return
+                skipping = False
+                while True:
+                    raw = stream.readline(MAX_LINE_BYTES)
+                    if not raw:
+                        break
+                    if skipping:  # the rest of an over-long line
+                        skipping = not raw.endswith(b"\n")
+                        continue
+                    lineno += 1
+                    if len(raw) >= MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                        self.problems.append(
+                            Problem(self.name, lineno, f"line longer than {MAX_LINE_BYTES // 2**20} MB; skipped")
+                        )
+                        skipping = True
+                        continue
+                    if lineno == 1 and raw.startswith(codecs.BOM_UTF8):
+                        raw = raw[len(codecs.BOM_UTF8):]
+                    yield lineno, self._decode(raw, lineno)
+        except _GZIP_ERRORS as exc:
+            self.problems.append(
+                Problem(self.name, lineno + 1 if lineno else None,
+                        f"truncated or damaged gzip after line {lineno} ({exc}); the lines before were read")
+            )
+        except OSError as exc:
+            self.problems.append(Problem(self.name, None, f"cannot read the file: {exc.strerror or exc}"))
+
+    def _utf16_lines(self, stream: io.BufferedIOBase) -> Iterator[tuple[int, str]]:
+        text = io.TextIOWrapper(cast(Any, stream), encoding="utf-16", errors="replace", newline="")
+        yield from enumerate(text, 1)
+
+    def read_text(self, limit: int) -> str | None:
+        """The whole file as text (for page formats), or ``None`` with a Problem
+        when it is larger than ``limit`` bytes or unreadable."""
+        parts: list[str] = []
+        size = 0
+        for _, line in self.lines():
+            size += len(line)
+            if size > limit:
+                self.problems.append(
+                    Problem(self.name, None, f"file is larger than {limit // 2**20} MB; a page cannot be that big")
+                )
+                return None
+            parts.append(line)
+        return "".join(parts)
