@@ -139,13 +139,16 @@ def highlight_all(text: str, terms: Iterable[QTerm]) -> str:
     return _render(text, match_spans(text, terms), 0, len(text))
 
 
-def snippet(text: str, terms: Iterable[QTerm], size: int = 240) -> str:
+def snippet(
+    text: str, terms: Iterable[QTerm], size: int = 240, spans: list[tuple[int, int, int]] | None = None
+) -> str:
     """The best window of about ``size`` characters: the one with the most
     distinct matched terms (then the most matches), widened to word
     boundaries, with ``…`` where text was cut. Without matches, the start of
     the text."""
     text = text or ""
-    spans = match_spans(text, terms)
+    if spans is None:
+        spans = match_spans(text, terms)
     if not spans:
         return _window(text, [], 0, size)
     best_key, best_i = (-1, -1), 0

@@ -37,7 +37,7 @@ from whoosh import query as wq
 from . import facets as fc
 from .config import Settings
 from .errors import NotFound
-from .highlight import highlight_all, snippet
+from .highlight import highlight_all, match_spans, snippet
 from .indexer import IndexStore
 from .models import KEYWORD_FILTERS, FacetValue, Hit, SearchRequest, SearchResult
 from .places import (
@@ -616,16 +616,18 @@ def hit_from_raw(raw: dict[str, Any], score: float | None, terms: list[QTerm]) -
     is_listing = raw.get("type") == "listing"
     text = (raw.get("description") if is_listing else raw.get("body")) or ""
     summary = raw.get("summary") or ""
-    source = text
-    if (terms and summary and not _has_match(text, terms) and _has_match(summary, terms)) or (not terms and summary):
-        source = summary
+    source, spans = text, match_spans(text, terms)
+    if summary and (not terms or not spans):
+        summary_spans = match_spans(summary, terms)
+        if summary_spans or not terms:
+            source, spans = summary, summary_spans
     date = raw.get("published") if not is_listing else raw.get("posted")
     return Hit(
         id=str(raw.get("id")),
         type=str(raw.get("type")),
         title=title,
         url=raw.get("url"),
-        snippet=snippet(source, terms),
+        snippet=snippet(source, terms, spans=spans),
         title_html=highlight_all(title, terms),
         published=date,
         category=raw.get("category"),
@@ -642,9 +644,3 @@ def hit_from_raw(raw: dict[str, Any], score: float | None, terms: list[QTerm]) -
         views=raw.get("views"),
         score=None if score is None else round(float(score), 4),
     )
-
-
-def _has_match(text: str, terms: list[QTerm]) -> bool:
-    from .highlight import match_spans
-
-    return bool(match_spans(text[:20_000], terms))

@@ -66,6 +66,8 @@ class Suggester:
     def __init__(self, searcher: Any) -> None:
         self.searcher = searcher
         self.reader = searcher.reader()
+        # Per-snapshot memo: the same syllables come back query after query.
+        self._candidates: dict[str, list[tuple[str, int]]] = {}
 
     # -- lexicon helpers -----------------------------------------------------
     def _df(self, field: str, text: str) -> int:
@@ -82,10 +84,17 @@ class Suggester:
 
     def candidates(self, folded: str, top: int = 4) -> list[tuple[str, int]]:
         """Accented spellings of a folded syllable the index knows, most frequent first."""
+        cached = self._candidates.get(folded)
+        if cached is not None:
+            return cached[:top]
         scored = [(v, self._syllable_df(v)) for v in accent_variants(folded)]
         scored = [s for s in scored if s[1] > 0]
         scored.sort(key=lambda s: -s[1])
-        return scored[:top] or [(folded, 0)]
+        result = scored[:8] or [(folded, 0)]
+        if len(self._candidates) > 50_000:
+            self._candidates.clear()
+        self._candidates[folded] = result
+        return result[:top]
 
     def restore(self, words: list[str]) -> str:
         """The most likely accented form of a sequence of folded syllables (Viterbi over bigrams)."""
