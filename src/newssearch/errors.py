@@ -58,3 +58,9 @@ class InvalidRecord(NewsSearchError):
     """A record from a data feed that cannot be indexed (reported and skipped)."""
 
     status = 422
+
+
+class StorageError(NewsSearchError):
+    """The index could not be written (disk full, permissions); the previous index is intact."""
+
+    status = 507

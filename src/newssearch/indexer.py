@@ -38,7 +38,7 @@ from whoosh import index as whoosh_index
 from whoosh.writing import LockError
 
 from .documents import Article, Listing
-from .errors import IndexLocked, IndexUnavailable, SchemaMismatch
+from .errors import IndexLocked, IndexUnavailable, SchemaMismatch, StorageError
 from .ingest import Deletion, Problem
 from .schema import SCHEMA_VERSION, build_schema, to_fields
 
@@ -245,16 +245,25 @@ class IndexStore:
             previous = self.current_dir()
             if previous is not None and not rebuild:
                 self.check_version(previous)
-            gen = self._new_generation() if rebuild or previous is None else previous
+            gen: Path | None = None
             try:
+                gen = self._new_generation() if rebuild or previous is None else previous
                 self._write_into(gen, items, report, procs, limitmb, batch_size, progress)
-            except BaseException:
+                self._write_meta(gen, updated=_now())
                 if gen != previous:
+                    self._swap(gen)
+            except BaseException as exc:
+                if gen is not None and gen != previous and self.current_dir() != gen:
                     shutil.rmtree(gen, ignore_errors=True)
+                if isinstance(exc, OSError):
+                    reason = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+                    kept = "the previous index is intact" if previous is not None else "no index was created"
+                    raise StorageError(
+                        f"could not write the index at {self.root}: {reason}; {kept} "
+                        "(everything up to the last commit is searchable)"
+                    ) from exc
                 raise
-            self._write_meta(gen, updated=_now())
             if gen != previous:
-                self._swap(gen)
                 keep = {gen} | ({previous} if previous is not None else set())
                 self._cleanup(keep)
         report.seconds = time.monotonic() - started

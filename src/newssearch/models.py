@@ -340,5 +340,6 @@ class SearchResult:
             "facets": {k: [v.to_dict() for v in vs] for k, vs in self.facets.items()},
             "suggestion": self.suggestion,
             "recognized": self.recognized,
+            "facet_errors": self.facet_errors,
             "took_ms": round(self.took_ms, 2),
         }

@@ -192,17 +192,21 @@ class Suggester:
             return []
         ends_with_space = prefix[-1:].isspace()
         words = [t.folded for t in terms]
+        phrases = [
+            {"text": phrase, "kind": "phrase", "count": count}
+            for phrase, count in self._phrases(words, ends_with_space, limit)
+        ]
+        titles = self._titles(words, ends_with_space, limit)
+        # At most ``limit`` in all: phrases first (up to half), then titles,
+        # then more phrases if titles ran out.
         out: list[dict[str, Any]] = []
         seen: set[str] = set()
-        for phrase, count in self._phrases(words, ends_with_space, limit):
-            if phrase not in seen:
-                seen.add(phrase)
-                out.append({"text": phrase, "kind": "phrase", "count": count})
-        for hit in self._titles(words, ends_with_space, limit):
-            if hit["text"] not in seen:
-                seen.add(hit["text"])
-                out.append(hit)
-        return out[: limit * 2]
+        half = (limit + 1) // 2
+        for item in phrases[:half] + titles + phrases[half:]:
+            if item["text"] not in seen and len(out) < limit:
+                seen.add(item["text"])
+                out.append(item)
+        return out
 
     def _expand(self, field: str, prefix: str, budget: int = 3000) -> Iterator[tuple[str, int]]:
         try:

@@ -1,0 +1,125 @@
+"""Run the web service: gunicorn with several workers, or Flask's reloader for development.
+
+``serve`` is what ``newssearch serve`` and ``newssearch demo`` call. Gunicorn
+runs programmatically (its ``BaseApplication``) with ``preload_app=False``, so
+each worker process builds its own app and opens the index itself; workers
+only read the index, they never build one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from .config import Settings
+
+#: Gunicorn's largest request line; the app answers 413 itself below this.
+REQUEST_LINE_LIMIT = 8190
+#: Threads per worker: searching holds the GIL, threads only cover slow clients.
+THREADS = 4
+
+
+def default_workers() -> int:
+    """One worker per CPU, at least 2 and at most 8."""
+    return max(2, min(os.cpu_count() or 1, 8))
+
+
+def app_config(settings: Settings) -> dict[str, Any]:
+    """``settings`` as the ``test_config`` mapping ``create_app`` takes (every field)."""
+    return {f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)}
+
+
+def make_app(settings: Settings) -> Flask:
+    """The Flask app for ``settings``."""
+    from .web import create_app
+
+    return create_app(app_config(settings))
+
+
+def bind_address(host: str, port: int) -> str:
+    """``host:port`` for gunicorn, bracketing IPv6 addresses."""
+    return f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"
+
+
+class NewsSearchApplication(BaseApplication):  # type: ignore[misc]
+    """Gunicorn running :func:`make_app` in every worker."""
+
+    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
+        self.settings = settings
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        """Copy our options into gunicorn's config (unknown keys are a programming error)."""
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        """Called in each worker (``preload_app=False``): build the app there, warm it up."""
+        app = make_app(self.settings)
+        warm_up(app)
+        return app
+
+
+def warm_up(app: Flask) -> None:
+    """Open the index and run one search so a worker's first visitor does not wait.
+
+    The first search of a process loads column arrays and place data (about a
+    second on the sample). No index yet is fine: the service answers 503 until
+    one is built.
+    """
+    from .errors import NewsSearchError
+    from .models import SearchRequest
+
+    with app.app_context():
+        engine = app.extensions["newssearch"]
+        try:
+            engine.search(SearchRequest(q="hà nội"))
+            engine.suggest("ha")
+        except NewsSearchError as exc:
+            app.logger.warning("not warmed up: %s", exc.message)
+
+
+def gunicorn_options(host: str, port: int, workers: int | None) -> dict[str, Any]:
+    """Gunicorn settings for the service."""
+    return {
+        "bind": bind_address(host, port),
+        "workers": workers if workers and workers > 0 else default_workers(),
+        "worker_class": "gthread",
+        "threads": THREADS,
+        "preload_app": False,
+        "timeout": 30,
+        "graceful_timeout": 10,
+        "keepalive": 5,
+        "limit_request_line": REQUEST_LINE_LIMIT,
+        "limit_request_fields": 100,
+        "limit_request_field_size": 8190,
+        "accesslog": "-",
+        "errorlog": "-",
+        "proc_name": "newssearch",
+        # Gunicorn 27 opens a control socket in ~/.gunicorn by default; two services would share it.
+        "control_socket_disable": True,
+    }
+
+
+def serve(
+    settings: Settings,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int | None = None,
+    dev: bool = False,
+) -> None:
+    """Serve the search page and API on ``host:port`` until interrupted.
+
+    ``dev`` runs Flask's development server with the reloader and debugger
+    (never expose that beyond your machine); otherwise gunicorn with
+    ``workers`` processes (default: one per CPU, 2 to 8).
+    """
+    if dev:
+        make_app(settings).run(host=host, port=port, debug=True, use_reloader=True)
+        return
+    NewsSearchApplication(settings, gunicorn_options(host, port, workers)).run()

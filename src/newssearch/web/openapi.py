@@ -1,0 +1,596 @@
+"""The OpenAPI 3.1 description of the HTTP API, served at ``/api/openapi.json``.
+
+Built from the same constants the code validates with (``models.PARAMS``,
+``SORTS``, ``Settings`` limits), so the description cannot drift from the
+behaviour silently; ``tests/test_web.py`` checks every route and parameter is
+described and validates the document.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import __version__
+from ..config import Settings
+from ..models import KEYWORD_FILTERS, SORTS, TRANSACTIONS, TYPES
+
+#: Gunicorn's largest request line (``server.REQUEST_LINE_LIMIT``; not imported, to keep gunicorn out).
+REQUEST_LINE_LIMIT = 8190
+#: Most values of one keyword filter, and the longest value (as in ``SearchRequest``).
+MAX_FILTER_VALUES = 50
+MAX_FILTER_VALUE_LENGTH = 200
+#: Accepted date forms: 2022-06-17, 17/06/2022, 2022-06, 2022 (blank = not given).
+DATE_PATTERN = (
+    r"^\s*(|\d{4}-(0?[1-9]|1[0-2])-(0?[1-9]|[12]\d|3[01])|(0?[1-9]|[12]\d|3[01])/(0?[1-9]|1[0-2])/\d{4}"
+    r"|\d{4}-(0?[1-9]|1[0-2])|\d{4})\s*$"
+)
+
+_FILTER_HELP = {
+    "type": "Document type: `article` (Tin tức) or `listing` (Nhà đất).",
+    "category": "Article category (Chuyên mục), as in the `category` facet.",
+    "author": "Article author, as in the `author` facet.",
+    "province": "Province (Tỉnh/Thành phố); accents and prefixes optional (`quang ninh`).",
+    "district": "District (Quận/Huyện) under the pre-2025 layout; `Q1`, `quận 1` work.",
+    "ward": "Ward or commune (Phường/Xã).",
+    "property_type": "Listing property type (Loại nhà đất), as in the `property_type` facet.",
+    "transaction": "Listing transaction: `sale` (Bán) or `rent` (Cho thuê).",
+}
+
+
+#: An empty (or blank) value, which counts as "not given" -- what HTML forms send for empty fields.
+BLANK: dict[str, Any] = {"type": "string", "pattern": r"^\s*$"}
+
+
+def _or_blank(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` or a blank string (ignored, as if the parameter were absent)."""
+    return {"anyOf": [schema, BLANK]}
+
+
+def _nullable(schema_type: str, **extra: Any) -> dict[str, Any]:
+    return {"type": [schema_type, "null"], **extra}
+
+
+def _error_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _ok(schema_ref: str, description: str, cached: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}},
+    }
+    if cached:
+        out["headers"] = {
+            "ETag": {"$ref": "#/components/headers/ETag"},
+            "Cache-Control": {"$ref": "#/components/headers/Cache-Control"},
+        }
+    return out
+
+
+def _responses(ok: dict[str, Any], *, cached: bool = True, not_found: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {"200": ok}
+    if cached:
+        out["304"] = {
+            "description": "Not modified: the `If-None-Match` tag matches (same index version, same URL).",
+            "headers": {"ETag": {"$ref": "#/components/headers/ETag"}},
+        }
+    out["400"] = {"$ref": "#/components/responses/BadRequest"}
+    if not_found:
+        out["404"] = {"$ref": "#/components/responses/NotFound"}
+    out["413"] = {"$ref": "#/components/responses/TooLarge"}
+    out["414"] = {"$ref": "#/components/responses/RequestLineTooLong"}
+    out["503"] = {"$ref": "#/components/responses/Unavailable"}
+    return out
+
+
+def _search_parameters(settings: Settings) -> list[dict[str, Any]]:
+    params: list[dict[str, Any]] = [
+        {
+            "name": "q",
+            "in": "query",
+            "description": (
+                "What to search for, with or without Vietnamese diacritics (`nha pho ha long`). "
+                '`"quoted words"` must stand together; `-word` excludes. Empty: browse by newest. '
+                f"At most {settings.max_query_length} characters."
+            ),
+            "schema": {"type": "string", "maxLength": settings.max_query_length},
+        }
+    ]
+    for name in KEYWORD_FILTERS:
+        item: dict[str, Any]
+        if name == "type":
+            item = _or_blank({"type": "string", "enum": list(TYPES)})
+        elif name == "transaction":
+            item = _or_blank({"type": "string", "enum": list(TRANSACTIONS)})
+        else:
+            item = {"type": "string", "maxLength": MAX_FILTER_VALUE_LENGTH}
+        params.append(
+            {
+                "name": name,
+                "in": "query",
+                "description": _FILTER_HELP[name]
+                + f" Repeat to select several (OR); at most {MAX_FILTER_VALUES} values.",
+                "style": "form",
+                "explode": True,
+                "schema": {"type": "array", "items": item, "maxItems": MAX_FILTER_VALUES},
+            }
+        )
+    params.append(
+        {
+            "name": "year",
+            "in": "query",
+            "description": "Publication (or posting) year; repeat to select several.",
+            "style": "form",
+            "explode": True,
+            "schema": {
+                "type": "array",
+                "items": _or_blank({"type": "integer", "minimum": 1900, "maximum": 2100}),
+            },
+        }
+    )
+    for name, help_text in (
+        ("date_from", "Published on or after this day"),
+        ("date_to", "Published on or before this day (not before `date_from`)"),
+    ):
+        params.append(
+            {
+                "name": name,
+                "in": "query",
+                "description": f"{help_text}: `2022-06-17`, `17/06/2022`, `2022-06` or `2022`.",
+                "schema": {"type": "string", "pattern": DATE_PATTERN},
+            }
+        )
+    for name, help_text in (
+        ("price_min", "Lowest price in VND (listings), inclusive."),
+        ("price_max", "Highest price in VND (listings), exclusive; not below `price_min`."),
+        ("area_min", "Smallest area in m² (listings), inclusive."),
+        ("area_max", "Largest area in m² (listings), exclusive; not below `area_min`."),
+    ):
+        params.append(
+            {
+                "name": name,
+                "in": "query",
+                "description": help_text,
+                "schema": _or_blank({"type": "number", "minimum": 0}),
+            }
+        )
+    params += [
+        {
+            "name": "bedrooms",
+            "in": "query",
+            "description": "At least this many bedrooms (listings).",
+            "schema": _or_blank({"type": "integer", "minimum": 0, "maximum": 100}),
+        },
+        {
+            "name": "sort",
+            "in": "query",
+            "description": "Order of results; `relevance` (the default) becomes `newest` when `q` is empty.",
+            "schema": _or_blank({"type": "string", "enum": list(SORTS), "default": "relevance"}),
+        },
+        {
+            "name": "page",
+            "in": "query",
+            "description": (
+                f"Page number from 1. `page × per_page` may not exceed {settings.max_result_window} "
+                "(the deepest result reachable): narrow the search instead."
+            ),
+            "schema": _or_blank(
+                {"type": "integer", "minimum": 1, "maximum": settings.max_result_window, "default": 1}
+            ),
+        },
+        {
+            "name": "per_page",
+            "in": "query",
+            "description": f"Results per page, 1 to {settings.max_per_page}.",
+            "schema": _or_blank(
+                {"type": "integer", "minimum": 1, "maximum": settings.max_per_page, "default": 10}
+            ),
+        },
+    ]
+    return params
+
+
+_IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "An `ETag` from an earlier response: 304 when the answer has not changed.",
+    "schema": {"type": "string"},
+}
+_LIMIT = {
+    "name": "limit",
+    "in": "query",
+    "description": "How many items to return, 1 to 20.",
+    "schema": _or_blank({"type": "integer", "minimum": 1, "maximum": 20}),
+}
+_DOC_ID = {
+    "name": "doc_id",
+    "in": "path",
+    "required": True,
+    "description": "A document id, as in search hits (`id`).",
+    "schema": {"type": "string", "minLength": 1, "pattern": "^[^/]+$"},
+}
+
+_HIT_PROPERTIES: dict[str, Any] = {
+    "id": {"type": "string"},
+    "type": {"type": "string", "enum": list(TYPES)},
+    "title": {"type": "string"},
+    "title_html": {"type": "string", "description": "Title, HTML-escaped, query words in `<mark>`."},
+    "url": _nullable("string"),
+    "snippet": {"type": "string", "description": "Excerpt, HTML-escaped, query words in `<mark>`."},
+    "published": _nullable("string", description="ISO date-time (articles: published; listings: posted)."),
+    "category": _nullable("string"),
+    "author": _nullable("string"),
+    "province": _nullable("string"),
+    "district": _nullable("string"),
+    "ward": _nullable("string"),
+    "property_type": _nullable("string"),
+    "transaction": _nullable("string"),
+    "price_vnd": _nullable("number"),
+    "price_text": _nullable("string"),
+    "area_m2": _nullable("number"),
+    "bedrooms": _nullable("integer"),
+    "views": _nullable("integer"),
+    "score": _nullable("number"),
+}
+
+
+def _schemas(settings: Settings) -> dict[str, Any]:
+    string_or_null = _nullable("string")
+    return {
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "additionalProperties": False,
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "required": ["status", "message", "param"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "status": {"type": "integer", "description": "The HTTP status, repeated."},
+                        "message": {"type": "string", "description": "What is wrong and how to fix it."},
+                        "param": _nullable("string", description="The offending parameter, if any."),
+                    },
+                }
+            },
+        },
+        "FacetValue": {
+            "type": "object",
+            "required": ["value", "label", "count", "selected", "toggle_url"],
+            "properties": {
+                "value": {
+                    "type": "string",
+                    "description": (
+                        "Keyword facets: the value to filter by. `price`/`area`: a band `min..max` "
+                        "(open ends empty) that sets `price_min`/`price_max`. `bedrooms`: N = at least N."
+                    ),
+                },
+                "label": {"type": "string"},
+                "count": {"type": "integer", "minimum": 0},
+                "selected": {"type": "boolean"},
+                "toggle_url": _nullable(
+                    "string", description="This endpoint with the value toggled (multi-select), page reset."
+                ),
+            },
+        },
+        "Hit": {
+            "type": "object",
+            "required": list(_HIT_PROPERTIES),
+            "properties": {
+                **_HIT_PROPERTIES,
+                "display": {
+                    "type": "object",
+                    "description": "Vietnamese display strings (search results only).",
+                    "properties": {
+                        k: string_or_null
+                        for k in ("type", "date", "place", "category", "price", "area", "bedrooms")
+                    },
+                },
+            },
+        },
+        "SearchResult": {
+            "type": "object",
+            "required": [
+                "query", "total", "page", "per_page", "relaxed", "sort", "hits", "facets",
+                "suggestion", "recognized", "took_ms", "pages", "links", "facet_errors", "limits",
+            ],
+            "properties": {
+                "query": {"type": "string"},
+                "total": {"type": "integer", "minimum": 0},
+                "page": {"type": "integer", "minimum": 1},
+                "per_page": {"type": "integer", "minimum": 1, "maximum": settings.max_per_page},
+                "pages": {"type": "integer", "minimum": 1, "description": "Last reachable page."},
+                "relaxed": {
+                    "type": "boolean",
+                    "description": "True when no document had every word and any-word matches are shown.",
+                },
+                "sort": {"type": "string", "enum": list(SORTS)},
+                "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+                "facets": {
+                    "type": "object",
+                    "description": (
+                        "Facet name (type, category, author, province, district, ward, property_type, "
+                        "transaction, year, price, area, bedrooms) -> values with counts."
+                    ),
+                    "additionalProperties": {
+                        "type": "array",
+                        "items": {"$ref": "#/components/schemas/FacetValue"},
+                    },
+                },
+                "facet_errors": {
+                    "type": "object",
+                    "description": "Facets that could not be computed (the rest are still served).",
+                    "additionalProperties": {"type": "string"},
+                },
+                "suggestion": _nullable("string", description="Did you mean (Có phải bạn muốn tìm)."),
+                "recognized": {
+                    "type": "array",
+                    "description": "Places recognised in the query.",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "text": {"type": "string"},
+                            "level": {"type": "string"},
+                            "province": string_or_null,
+                            "district": string_or_null,
+                            "ward": string_or_null,
+                        },
+                    },
+                },
+                "took_ms": {"type": "number", "minimum": 0},
+                "links": {
+                    "type": "object",
+                    "required": ["self", "prev", "next", "suggestion"],
+                    "properties": {
+                        "self": {"type": "string"},
+                        "prev": string_or_null,
+                        "next": string_or_null,
+                        "suggestion": string_or_null,
+                    },
+                },
+                "limits": {"$ref": "#/components/schemas/Limits"},
+            },
+        },
+        "Limits": {
+            "type": "object",
+            "required": ["max_query_length", "max_per_page", "max_result_window"],
+            "properties": {
+                "max_query_length": {"type": "integer", "const": settings.max_query_length},
+                "max_per_page": {"type": "integer", "const": settings.max_per_page},
+                "max_result_window": {"type": "integer", "const": settings.max_result_window},
+            },
+        },
+        "Suggestions": {
+            "type": "object",
+            "required": ["query", "suggestions"],
+            "properties": {
+                "query": {"type": "string"},
+                "suggestions": {
+                    "type": "array",
+                    "maxItems": 20,
+                    "items": {
+                        "type": "object",
+                        "required": ["text", "kind"],
+                        "properties": {
+                            "text": {"type": "string"},
+                            "kind": {
+                                "type": "string",
+                                "enum": ["phrase", "title"],
+                                "description": "`phrase`: a query completion; `title`: a document.",
+                            },
+                            "count": {"type": "integer"},
+                            "id": {"type": "string"},
+                            "type": {"type": "string", "enum": list(TYPES)},
+                            "url": string_or_null,
+                        },
+                    },
+                },
+            },
+        },
+        "Document": {
+            "type": "object",
+            "description": "The stored document: an article or a listing, with all its fields.",
+            "required": ["id", "type", "title"],
+            "properties": {
+                "id": {"type": "string"},
+                "type": {"type": "string", "enum": list(TYPES)},
+                "title": {"type": "string"},
+                "url": string_or_null,
+            },
+            "additionalProperties": True,
+        },
+        "Related": {
+            "type": "object",
+            "required": ["id", "hits"],
+            "properties": {
+                "id": {"type": "string"},
+                "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+            },
+        },
+        "Stats": {
+            "type": "object",
+            "required": ["documents", "by_type", "schema_version"],
+            "properties": {
+                "generation": {"type": "string"},
+                "documents": {"type": "integer", "minimum": 0},
+                "by_type": {
+                    "type": "object",
+                    "properties": {t: {"type": "integer", "minimum": 0} for t in TYPES},
+                },
+                "segments": {"type": "integer"},
+                "size_bytes": {"type": "integer"},
+                "schema_version": {"type": "integer"},
+                "created": string_or_null,
+                "updated": string_or_null,
+                "fields": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+        "Health": {
+            "type": "object",
+            "required": ["status", "index", "documents", "schema_version", "version"],
+            "properties": {
+                "status": {"type": "string", "const": "ok"},
+                "index": {"type": "string", "const": "open"},
+                "documents": {"type": "integer", "minimum": 0},
+                "schema_version": {"type": "integer"},
+                "version": {"type": "string", "description": "Changes whenever the index changes."},
+                "updated": string_or_null,
+            },
+        },
+    }
+
+
+def openapi_spec(settings: Settings, max_url_bytes: int = 8000, max_body_bytes: int = 16384) -> dict[str, Any]:
+    """The OpenAPI 3.1 document for ``settings`` and the app's size limits."""
+    no_params_note = " Takes no query parameters (unknown ones are a 400)."
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "newssearch",
+            "version": __version__,
+            "description": (
+                "Vietnamese full-text search over news articles (Tin tức) and property listings "
+                "(Nhà đất): accent-insensitive, faceted. Errors always have the shape "
+                '`{"error": {"status", "message", "param"}}`. Unknown query parameters are rejected '
+                "(400); empty ones are ignored, as HTML forms send them for empty fields. Values that "
+                "depend on each other are checked too (400): `price_min` ≤ `price_max`, `area_min` ≤ "
+                "`area_max`, `date_from` ≤ `date_to`. Limits: query at most {settings.max_query_length} characters, per_page at most "
+                f"{settings.max_per_page}, page × per_page at most {settings.max_result_window}; "
+                f"request URL at most {max_url_bytes} bytes and body at most {max_body_bytes} bytes "
+                "(413). Other methods than GET/HEAD/OPTIONS get 405 with an `Allow` header. Responses carry an `ETag` tied to "
+                "the index version; CORS is enabled for the configured site origins."
+            ),
+        },
+        "paths": {
+            "/api/search": {
+                "get": {
+                    "operationId": "search",
+                    "summary": "Search articles and listings",
+                    "parameters": [*_search_parameters(settings), _IF_NONE_MATCH],
+                    "responses": _responses(_ok("SearchResult", "Hits, facets with counts, links.")),
+                }
+            },
+            "/api/suggest": {
+                "get": {
+                    "operationId": "suggest",
+                    "summary": "Autocomplete a partial query",
+                    "description": "Frequent phrases, then matching titles. Empty `q` returns no suggestions.",
+                    "parameters": [
+                        {
+                            "name": "q",
+                            "in": "query",
+                            "description": f"What was typed so far (at most {settings.max_query_length} characters).",
+                            "schema": {"type": "string", "maxLength": settings.max_query_length},
+                        },
+                        {**_LIMIT, "description": "How many suggestions, 1 to 20 (default 8)."},
+                        _IF_NONE_MATCH,
+                    ],
+                    "responses": _responses(_ok("Suggestions", "Suggestions, best first.")),
+                }
+            },
+            "/api/documents/{doc_id}": {
+                "get": {
+                    "operationId": "getDocument",
+                    "summary": "One stored document",
+                    "description": "Takes no query parameters (unknown ones are a 400).",
+                    "parameters": [_DOC_ID, _IF_NONE_MATCH],
+                    "responses": _responses(_ok("Document", "The document."), not_found=True),
+                }
+            },
+            "/api/documents/{doc_id}/related": {
+                "get": {
+                    "operationId": "relatedDocuments",
+                    "summary": "Documents similar to one document (Tin liên quan)",
+                    "parameters": [
+                        _DOC_ID,
+                        {**_LIMIT, "description": "How many documents, 1 to 20 (default 5)."},
+                        _IF_NONE_MATCH,
+                    ],
+                    "responses": _responses(_ok("Related", "Similar documents, same type."), not_found=True),
+                }
+            },
+            "/api/stats": {
+                "get": {
+                    "operationId": "stats",
+                    "summary": "Index statistics",
+                    "description": "Counts by type, size, schema version, last update." + no_params_note,
+                    "parameters": [_IF_NONE_MATCH],
+                    "responses": _responses(_ok("Stats", "Index statistics.")),
+                }
+            },
+            "/api/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This description",
+                    "description": no_params_note.strip(),
+                    "responses": {
+                        "200": {
+                            "description": "The OpenAPI 3.1 document.",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        },
+                        "400": {"$ref": "#/components/responses/BadRequest"},
+                        "413": {"$ref": "#/components/responses/TooLarge"},
+                        "414": {"$ref": "#/components/responses/RequestLineTooLong"},
+                    },
+                }
+            },
+            "/healthz": {
+                "get": {
+                    "operationId": "health",
+                    "summary": "Liveness and readiness",
+                    "description": "200 when the index is open; 503 when there is no usable index yet."
+                    + no_params_note,
+                    "responses": {
+                        "200": {
+                            "description": "The index is open.",
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/Health"}}
+                            },
+                        },
+                        "400": {"$ref": "#/components/responses/BadRequest"},
+                        "413": {"$ref": "#/components/responses/TooLarge"},
+                        "414": {"$ref": "#/components/responses/RequestLineTooLong"},
+                        "503": {"$ref": "#/components/responses/Unavailable"},
+                    },
+                }
+            },
+        },
+        "components": {
+            "schemas": _schemas(settings),
+            "headers": {
+                "ETag": {
+                    "description": "Weak tag over the index version and the URL; send it back in `If-None-Match`.",
+                    "schema": {"type": "string"},
+                },
+                "Cache-Control": {"description": "`public, max-age=60`.", "schema": {"type": "string"}},
+            },
+            "responses": {
+                "BadRequest": _error_response(
+                    "A bad parameter: `param` names it and `message` says why (unknown parameter, "
+                    "wrong type, out of range, page too deep, query too long...)."
+                ),
+                "NotFound": _error_response("No document with this id."),
+                "TooLarge": _error_response(
+                    f"The request is too large: URL over {max_url_bytes} bytes or body over "
+                    f"{max_body_bytes} bytes."
+                ),
+                "RequestLineTooLong": {
+                    "description": (
+                        f"The request line is over {REQUEST_LINE_LIMIT} bytes: gunicorn (`newssearch serve`) "
+                        "refuses it before the application sees it, with a small HTML page rather than "
+                        f"the JSON error shape. Between {max_url_bytes} and {REQUEST_LINE_LIMIT} bytes "
+                        "the application answers 413 itself."
+                    ),
+                    "content": {"text/html": {"schema": {"type": "string"}}},
+                },
+                "Unavailable": _error_response(
+                    "No index yet (or it was built by another schema version): build one with "
+                    "`newssearch index`."
+                ),
+            },
+        },
+    }
