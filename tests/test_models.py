@@ -81,3 +81,8 @@ def test_settings_from_env() -> None:
     )
     assert str(s.index_dir) == "/tmp/x" and s.max_per_page == 7 and s.max_query_length == 9
     assert s.cors_origins == ("https://a.vn", "https://b.vn")
+
+
+def test_bad_environment_value_is_a_clear_error() -> None:
+    with pytest.raises(BadRequest, match="NEWSSEARCH_MAX_PER_PAGE='lots' is not valid"):
+        Settings.from_env({"NEWSSEARCH_MAX_PER_PAGE": "lots"})

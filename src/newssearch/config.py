@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from .errors import BadRequest
+
 
 def _default_index_dir() -> Path:
     return Path("index")
@@ -40,14 +42,20 @@ class Settings:
             raw = env.get("NEWSSEARCH_" + f.name.upper())
             if raw is None or raw == "":
                 continue
-            if f.name == "index_dir":
-                values[f.name] = Path(raw)
-            elif f.name == "cors_origins":
-                values[f.name] = tuple(o.strip() for o in raw.split(",") if o.strip())
-            elif f.name == "lock_timeout":
-                values[f.name] = float(raw)
-            else:
-                values[f.name] = int(raw)
+            try:
+                if f.name == "index_dir":
+                    values[f.name] = Path(raw)
+                elif f.name == "cors_origins":
+                    values[f.name] = tuple(o.strip() for o in raw.split(",") if o.strip())
+                elif f.name == "lock_timeout":
+                    values[f.name] = float(raw)
+                else:
+                    values[f.name] = int(raw)
+            except ValueError:
+                raise BadRequest(
+                    f"NEWSSEARCH_{f.name.upper()}={raw!r} is not valid: expected a number",
+                    param="NEWSSEARCH_" + f.name.upper(),
+                ) from None
         settings = replace(cls(), **values)
         clean = {k: v for k, v in overrides.items() if v is not None}
         if "index_dir" in clean:
