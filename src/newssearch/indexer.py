@@ -39,7 +39,7 @@ from whoosh.writing import LockError
 
 from .documents import Article, Listing
 from .errors import IndexLocked, IndexUnavailable, SchemaMismatch, StorageError
-from .ingest import Deletion, Problem
+from .ingest import Deletion, IngestSummary, Problem
 from .schema import SCHEMA_VERSION, build_schema, to_fields
 
 META_FILE = "newssearch.json"
@@ -51,19 +51,31 @@ Item = Article | Listing | Deletion | Problem
 
 @dataclass
 class WriteReport:
-    """What one indexing run did."""
+    """What one indexing run did (``read`` counts what the readers produced)."""
 
     added: int = 0
     replaced: int = 0
     unchanged: int = 0
     deleted: int = 0
-    skipped: int = 0
-    warnings: int = 0
     articles: int = 0
     listings: int = 0
-    problems: list[Problem] = field(default_factory=list)
+    read: IngestSummary = field(default_factory=lambda: IngestSummary(max_problems=100_000))
     seconds: float = 0.0
     rebuilt: bool = False
+
+    @property
+    def skipped(self) -> int:
+        """Records (or files) that could not be read and were skipped."""
+        return self.read.skipped
+
+    @property
+    def warnings(self) -> int:
+        """Records indexed with a caveat (e.g. a body cut at 1 MB)."""
+        return self.read.warnings
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.read.problems
 
     def line(self) -> str:
         """The one-line summary the CLI prints."""
@@ -311,12 +323,8 @@ class IndexStore:
                 seen += 1
                 if progress is not None and seen % 500 == 0:
                     progress(500)
+                report.read.add(item)
                 if isinstance(item, Problem):
-                    if item.skipped:
-                        report.skipped += 1
-                    else:
-                        report.warnings += 1  # e.g. a body cut at 1 MB: the record is still indexed
-                    report.problems.append(item)
                     continue
                 if isinstance(item, Deletion):
                     if item.id in touched:
