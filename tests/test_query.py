@@ -64,3 +64,11 @@ def test_offsets_point_into_the_raw_query() -> None:
 def test_only_exclusions_is_browse_mode() -> None:
     p = parse_query("-dat")
     assert p.is_empty and folded([x for x in p.excluded if isinstance(x, QTerm)]) == ["dat"]
+
+
+@pytest.mark.parametrize(
+    ("text", "prefix"),
+    [("nha pho ha lo", True), ("nha pho ha lo ", False), ('"ha long"', False), ("can ho Q.7", False), ("", False)],
+)
+def test_last_word_prefix_flag(text: str, prefix: bool) -> None:
+    assert parse_query(text).last_is_prefix is prefix

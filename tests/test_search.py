@@ -82,7 +82,7 @@ def test_quoted_phrase_and_exclusion(engine: Engine) -> None:
 )
 def test_syntax_characters_never_fail(engine: Engine, query: str) -> None:
     result = run(engine, query)
-    assert result.total >= 0 and result.to_dict()["query"] == query.strip()
+    assert result.total >= 0 and result.to_dict()["query"] == query.lstrip()
 
 
 def test_joined_place_names(engine: Engine) -> None:
@@ -300,3 +300,32 @@ def test_json_contract(engine: Engine) -> None:
             assert set(v) == {"value", "label", "count", "selected"}
     article = next(h for h in run(engine, "nguoi yeu the").to_dict()["hits"] if h["type"] == "article")
     assert article["price_vnd"] is None and article["property_type"] is None
+
+
+def test_unfinished_last_word_matches_as_prefix(engine: Engine) -> None:
+    assert ids(engine, "cau vinh tuan ch")[:1] == ids(engine, "cau vinh tuan chau")[:1]
+    assert run(engine, "nguoi yeu th").hits[0].id == "qn-0001"
+    # A finished word (followed by a space) is not expanded: "th" alone matches nothing.
+    assert not run(engine, "nguoi yeu th").relaxed
+    assert run(engine, "nguoi yeu th ").relaxed
+
+
+def test_listing_metadata_words_match(tmp_path: Any) -> None:
+    from newssearch.documents import Listing
+    from newssearch.indexer import IndexStore
+
+    structured = Listing(
+        id="s1",
+        title="Dự án Ocean Park, Xã Long Hưng, Văn Giang, Hưng Yên",
+        property_type="Nhà riêng",
+        transaction="sale",
+        district="Huyện Văn Giang",
+        province="Tỉnh Hưng Yên",
+        price_vnd=8.6e9,
+    )
+    elsewhere = Listing(id="s2", title="Bán nhà Kim Giang 40m2", description="Nhà đẹp", district="Quận Thanh Xuân")
+    IndexStore(tmp_path).write([structured, elsewhere])
+    engine = Engine(tmp_path)
+    result = engine.search(SearchRequest(q="ban nha van giang"))
+    assert result.hits[0].id == "s1"  # "bán" and "nhà" come from its type and transaction
+    assert result.recognized[0]["district"] == "Huyện Văn Giang"

@@ -99,7 +99,11 @@ class SearchRequest:
                 param=unknown[0],
             )
         req = cls()
-        req.q = _single(values, "q") or ""
+        qs = [v for v in values.get("q", []) if v.strip()]
+        if len(set(qs)) > 1:
+            raise BadRequest(f"q was given {len(qs)} times; give it once", param="q")
+        # Not stripped: a trailing space means the last word is finished.
+        req.q = qs[0].lstrip() if qs else ""
         if len(req.q) > settings.max_query_length:
             raise BadRequest(
                 f"the query is {len(req.q)} characters long; the limit is {settings.max_query_length}",

@@ -54,6 +54,9 @@ class ParsedQuery:
     terms: list[QTerm] = field(default_factory=list)
     phrases: list[QPhrase] = field(default_factory=list)
     excluded: list[QTerm | QPhrase] = field(default_factory=list)
+    #: The last plain term may be an unfinished word (the query does not end
+    #: with a space or a quote): search-as-you-type matches it as a prefix too.
+    last_is_prefix: bool = False
 
     @property
     def is_empty(self) -> bool:
@@ -141,6 +144,8 @@ def parse_query(text: str) -> ParsedQuery:
                 parsed.excluded.append(terms[0] if len(terms) == 1 else QPhrase(tuple(terms), False))
             else:
                 parsed.terms.extend(terms)
+                if terms and m.end() == len(text) and not terms[-1].parts and terms[-1].end == m.end():
+                    parsed.last_is_prefix = True
     # A query made only of exclusions means nothing positive; keep the exclusions
     # (browse everything except) as search engines do.
     return parsed

@@ -16,15 +16,17 @@ from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
 from . import analysis
 from .documents import Article, Listing
-from .places import Place
+from .places import Place, short_name
 
 #: Bump whenever analysis or the schema changes: an index built with another
 #: version refuses to open and asks for ``newssearch index --rebuild``.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 #: "No value" in numeric columns (float64 columns; NaN survives the round trip).
 MISSING = float("nan")
 
+#: Words for a listing's transaction, indexed in ``meta``.
+TRANSACTION_WORDS = {"sale": "bán", "rent": "cho thuê"}
 #: Text areas and their BM25F weights (exact/folded pairs share a weight).
 TEXT_FIELDS: dict[str, float] = {"title": 5.0, "summary": 2.0, "captions": 1.0, "body": 1.0}
 #: Facet/filter columns holding strings.
@@ -59,6 +61,11 @@ def build_schema() -> Schema:
         # queries on the positional folded body instead (see search.py).
         "title_bi": TEXT(analyzer=analysis.bigram_analyzer(), phrase=False, field_boost=3.0),
         "title_j": TEXT(analyzer=analysis.joined_analyzer(3), phrase=False, field_boost=3.0),
+        # Words about the document that its text may not contain: a listing's
+        # property type and transaction ("bán", "cho thuê"), project, street
+        # and place names; an article's category and tags. So "ban nha van
+        # giang" finds a structured listing that has only an address.
+        "meta": TEXT(analyzer=folded, phrase=False),
     }
     for name, boost in TEXT_FIELDS.items():
         # Folded fields keep positions (phrases, adjacency); exact fields only
@@ -85,6 +92,12 @@ def _num(value: float | int | None) -> float:
     return float(value) if value is not None else MISSING
 
 
+def _short_places(doc: Article | Listing) -> list[str]:
+    """Place names without their type word ("Hạ Long", not "Thành phố Hạ Long",
+    whose "phố" would match "nhà phố")."""
+    return [short_name(p) for p in (doc.ward, doc.district, doc.province) if p]
+
+
 def _kw(value: str | None) -> bytes:
     return (value or "").encode("utf-8")
 
@@ -97,6 +110,7 @@ def to_fields(doc: Article | Listing) -> dict[str, Any]:
     area rather than once per field.
     """
     if isinstance(doc, Article):
+        meta = [doc.category, *doc.tags, *_short_places(doc)]
         summary = doc.summary
         body = doc.body
         captions = "\n".join(doc.captions)
@@ -110,6 +124,13 @@ def to_fields(doc: Article | Listing) -> dict[str, Any]:
             "bedrooms": MISSING,
         }
     else:
+        meta = [
+            doc.property_type,
+            TRANSACTION_WORDS.get(doc.transaction or "", ""),
+            doc.project,
+            doc.street,
+            *_short_places(doc),
+        ]
         summary = ""
         body = doc.description
         captions = ""
@@ -137,6 +158,7 @@ def to_fields(doc: Article | Listing) -> dict[str, Any]:
         "ac": title,
         "title_bi": title,
         "title_j": title,
+        "meta": " \n ".join(m for m in meta if m),
         **extra_cols,
     }
     for name, value in (("title", title), ("summary", summary), ("captions", captions), ("body", body)):
