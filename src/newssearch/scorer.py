@@ -10,23 +10,25 @@ into milliseconds, and it makes the ranking explicit:
   other fields (disjunction-max, Elasticsearch's ``best_fields``);
 * optional boosts: the exact diacritics the user typed, adjacent pairs in the
   title (bigrams), every word in the title, the place named in the query;
-* adjacency inside summaries and bodies needs positions, so it is checked only
-  for the best :data:`RESCORE_WINDOW` candidates (like Elasticsearch's rescore).
+* adjacency inside summaries and bodies is checked on the stored text of the
+  best :data:`RESCORE_WINDOW` candidates only (like Elasticsearch's rescore).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from .highlight import fold_same_length
 from .query import ParsedQuery, QTerm
 
 FloatArray = npt.NDArray[np.float32]
@@ -55,15 +57,17 @@ ADJACENT_BOOST = 1.5
 #: Constant score for a document in the place named by the query: enough to
 #: rank it above documents that merely mention the place's words.
 PLACE_SCORE = 10.0
-RESCORE_WINDOW = 100
+RESCORE_WINDOW = 50
 #: Memory budget of the per-snapshot postings cache (a common syllable in a
 #: 240k-document index is ~3 MB of arrays).
 POSTINGS_CACHE_BYTES = 256 * 1024 * 1024
 #: An unfinished last word matches the most frequent words it begins.
-PREFIX_EXPANSIONS = 24
+PREFIX_EXPANSIONS = 16
 PREFIX_MIN_LENGTH = 2
 PREFIX_WEIGHT = 0.7
 PREFIX_FIELDS = ("title_f", "body_f")
+#: Fields searched for the words an unfinished last word may become.
+PREFIX_FIELD_WEIGHTS = {f: FIELD_WEIGHTS[f] for f in ("title_f", "summary_f", "body_f")}
 
 
 @dataclass
@@ -231,7 +235,9 @@ class TermMatch:
     title_score: FloatArray
 
 
-def match_term(ti: TextIndex, t: QTerm, prefix: bool = False) -> TermMatch:
+def match_term(
+    ti: TextIndex, t: QTerm, prefix: bool = False, fields: dict[str, float] = FIELD_WEIGHTS
+) -> TermMatch:
     """A query term in any field: presence and disjunction-max score.
 
     With ``prefix`` (an unfinished last word), words beginning with the term
@@ -242,7 +248,7 @@ def match_term(ti: TextIndex, t: QTerm, prefix: bool = False) -> TermMatch:
     present = np.zeros(ti.n, dtype=bool)
     in_title = np.zeros(ti.n, dtype=bool)
     title_score = np.zeros(ti.n, dtype=np.float32)
-    for field, weight in FIELD_WEIGHTS.items():
+    for field, weight in fields.items():
         p, s = ti.dense(field, t.folded, weight)
         present |= p
         np.maximum(best, s, out=best)
@@ -270,7 +276,7 @@ def match_term(ti: TextIndex, t: QTerm, prefix: bool = False) -> TermMatch:
     score = best + TIEBREAK * (total - best)
     if prefix and len(t.folded) >= PREFIX_MIN_LENGTH and t.folded.isalnum():
         for word in ti.expand_prefix(t.folded):
-            other = match_term(ti, QTerm(word, word, False, t.start, t.end))
+            other = match_term(ti, QTerm(word, word, False, t.start, t.end), fields=PREFIX_FIELD_WEIGHTS)
             present |= other.present
             in_title |= other.in_title
             np.maximum(score, other.score * PREFIX_WEIGHT, out=score)
@@ -345,45 +351,26 @@ def score_terms(
     return Scored(mask, score)
 
 
-def adjacency_bonus(ti: TextIndex, terms: list[QTerm], docs: Iterable[int]) -> dict[int, float]:
-    """For a few candidate documents: a bonus per adjacent query pair found
-    next to each other, in order, in the summary or body (needs positions)."""
-    docs = sorted(set(int(d) for d in docs))
-    bonus: dict[int, float] = dict.fromkeys(docs, 0.0)
+def adjacency_bonus(
+    terms: list[QTerm], docs: Iterable[int], texts: Callable[[int], Iterable[str]]
+) -> dict[int, float]:
+    """For a few candidate documents: a bonus per adjacent query pair found next
+    to each other, in order, in the document's summary or body.
+
+    Checked on the stored text (folded character by character, one regular
+    expression per pair) rather than on Whoosh positions: reading positions
+    for a hundred scattered documents walks every posting block before them.
+    """
     pairs = [(a, b) for a, b in itertools.pairwise(terms) if not a.parts and not b.parts]
-    if not docs or not pairs:
+    bonus: dict[int, float] = {}
+    if not pairs:
         return bonus
-    for field in ("summary_f", "body_f"):
-        for a, b in pairs:
-            positions_a = _positions(ti, field, a.folded, docs)
-            if not positions_a:
-                continue
-            positions_b = _positions(ti, field, b.folded, list(positions_a))
-            for d, pb in positions_b.items():
-                pa = positions_a.get(d)
-                if pa and any(p + 1 in pb for p in pa):
-                    bonus[d] += ADJACENT_BOOST * FIELD_WEIGHTS[field]
+    patterns = [
+        re.compile(rf"(?<![0-9a-z]){re.escape(a.folded)}\s+{re.escape(b.folded)}(?![0-9a-z])") for a, b in pairs
+    ]
+    for d in docs:
+        folded = [fold_same_length(t) for t in texts(d) if t]
+        found = sum(1 for p in patterns if any(p.search(t) for t in folded))
+        if found:
+            bonus[d] = ADJACENT_BOOST * found
     return bonus
-
-
-def _positions(ti: TextIndex, field: str, term: str, docs: list[int]) -> dict[int, set[int]]:
-    """Positions of ``term`` in ``field`` for the given (sorted) documents."""
-    out: dict[int, set[int]] = {}
-    for leaf, off in ti._leaves:
-        size = leaf.doc_count_all()
-        local = [d - off for d in docs if off <= d < off + size]
-        if not local:
-            continue
-        try:
-            m = leaf.postings(field, term)
-        except Exception:
-            continue
-        for d in local:
-            if not m.is_active():
-                break
-            m.skip_to(d)
-            if not m.is_active():
-                break
-            if m.id() == d:
-                out[d + off] = set(m.value_as("positions"))
-    return out

@@ -334,7 +334,7 @@ class Engine:
         rescored = doc_scores.astype(np.float64)
         if len(parsed.terms) > 1:
             head = np.argsort(-rescored, kind="stable")[:RESCORE_WINDOW]
-            bonus = adjacency_bonus(snap.text, parsed.terms, docs[head].tolist())
+            bonus = adjacency_bonus(parsed.terms, docs[head].tolist(), lambda d: _texts(snap, d))
             for i in head:
                 rescored[i] += bonus.get(int(docs[i]), 0.0)
         order = np.lexsort((docs, -rescored))[:limit]
@@ -541,6 +541,12 @@ def _place_key(m: PlaceMention) -> str:
 # ---------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------
+
+
+def _texts(snap: Snapshot, docnum: int) -> tuple[str, str]:
+    raw = snap.searcher.stored_fields(docnum).get("raw") or {}
+    body = raw.get("body") or raw.get("description") or ""
+    return raw.get("summary") or "", body[:8_000]
 
 
 def _docs_mask(searcher: Any, q: wq.Query, n: int) -> BoolArray:
