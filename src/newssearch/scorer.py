@@ -30,6 +30,7 @@ import numpy.typing as npt
 
 from .highlight import fold_same_length
 from .query import ParsedQuery, QTerm
+from .whoosh_fixes import field_lengths
 
 FloatArray = npt.NDArray[np.float32]
 BoolArray = npt.NDArray[np.bool_]
@@ -189,11 +190,7 @@ class TextIndex:
             arr = np.zeros(self.n, dtype=np.float32)
             for leaf, off in self._leaves:
                 size = leaf.doc_count_all()
-                try:
-                    get = leaf._perdoc.doc_field_length_reader(field)
-                except Exception:
-                    get = lambda d, _leaf=leaf: _leaf.doc_field_length(d, field) or 0  # noqa: E731
-                arr[off : off + size] = np.fromiter((get(d) or 0 for d in range(size)), dtype=np.float32, count=size)
+                arr[off : off + size] = field_lengths(leaf, field, size)
             self._lengths[field] = arr
         return arr
 

@@ -52,7 +52,7 @@ from .schema import KEYWORD_COLUMNS, NUMERIC_COLUMNS, TEXT_FIELDS
 from .scorer import RESCORE_WINDOW, TextIndex, adjacency_bonus, match_term, score_terms
 from .suggest import Suggester
 from .vietnamese import fold
-from .whoosh_fixes import top_docs
+from .whoosh_fixes import bytes_column, numeric_column, top_docs
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float32]
@@ -150,21 +150,13 @@ class ColumnCache:
         seg_codes: dict[str, npt.NDArray[np.int32]] = {}
         seg_numbers: dict[str, npt.NDArray[np.float64]] = {}
         for name in KEYWORD_COLUMNS:
-            if leaf.has_column(name):
-                col = leaf.column_reader(name)
-                code = self.vocab.code
-                seg_codes[name] = np.fromiter(
-                    (code(name, _decode(v)) for v in col), dtype=np.int32, count=size
-                )
-            else:
-                seg_codes[name] = np.zeros(size, dtype=np.int32)
+            code = self.vocab.code
+            values = bytes_column(leaf, name, leaf.schema[name].column_type, size)
+            seg_codes[name] = np.fromiter(
+                (code(name, v.decode("utf-8", "replace")) for v in values), dtype=np.int32, count=size
+            )
         for name in NUMERIC_COLUMNS:
-            if leaf.has_column(name):
-                seg_numbers[name] = np.fromiter(
-                    (float(v) for v in leaf.column_reader(name)), dtype=np.float64, count=size
-                )
-            else:
-                seg_numbers[name] = np.full(size, np.nan)
+            seg_numbers[name] = numeric_column(leaf, name, leaf.schema[name].column_type, size)
         return seg_codes, seg_numbers
 
 
