@@ -92,20 +92,22 @@ def _leaf_postings(leaf: Any, field: str, term: str, offset: int) -> Postings | 
         boost = 1.0
     id_parts: list[Any] = []
     tf_parts: list[Any] = []
-    if hasattr(m, "_read_ids") and hasattr(m, "_next_block"):
-        # whoosh3 block matcher: take each block's arrays whole.
+    if hasattr(m, "_read_data") and hasattr(m, "_next_block") and not getattr(m, "_byteids", True):
+        # whoosh3 block matcher: decode each block's data with NumPy (its own
+        # delta decoding is a Python generator, the cold-query hot spot).
         while m.is_active():
-            if m._ids is None:
-                m._read_ids()
-            if m._weights is None:
-                m._read_weights()
-            start = m._i
-            id_parts.append(np.asarray(m._ids[start:], dtype=np.int64))
-            weights = m._weights
+            if m._data is None:
+                m._read_data()
+            ids, weights = m._data[0], m._data[1]
+            block_ids = np.cumsum(np.asarray(ids, dtype=np.int64))
             if weights is None:
-                tf_parts.append(np.ones(len(id_parts[-1]), dtype=np.float32))
+                block_tf = np.ones(len(block_ids), dtype=np.float32)
+            elif isinstance(weights, float):
+                block_tf = np.full(len(block_ids), weights, dtype=np.float32)
             else:
-                tf_parts.append(np.asarray(weights[start:], dtype=np.float32))
+                block_tf = np.asarray(weights, dtype=np.float32)
+            id_parts.append(block_ids[m._i :])
+            tf_parts.append(block_tf[m._i :])
             m._next_block()
     else:
         ids: list[int] = []
