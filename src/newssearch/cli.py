@@ -84,9 +84,12 @@ def _run_index(
     line = report.line()
     if report.problems:
         target = Path(report_file) if report_file else Path(settings.index_dir) / "last-problems.txt"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text("".join(f"{p}\n" for p in report.problems), "utf-8")
-        line += f" — see {target}"
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text("".join(f"{p}\n" for p in report.problems), "utf-8")
+            line += f" — see {target}"
+        except OSError as exc:  # e.g. the disk filled up after the index commit
+            line += f" — could not write the list of problems to {target}: {exc.strerror or exc}"
         for p in report.problems[:5]:
             click.echo(f"skipped: {p}", err=True)
     click.echo(line)
