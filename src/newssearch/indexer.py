@@ -267,6 +267,8 @@ class IndexStore:
             except BaseException as exc:
                 if gen is not None and gen != previous and self.current_dir() != gen:
                     shutil.rmtree(gen, ignore_errors=True)
+                elif gen is not None:
+                    _remove_orphans(gen)
                 if isinstance(exc, OSError):
                     reason = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
                     kept = "the previous index is intact" if previous is not None else "no index was created"
@@ -413,11 +415,12 @@ class IndexStore:
         meta = self.read_meta(gen)
         with ix.searcher() as s:
             counts: dict[str, int] = {}
-            col = s.reader().column_reader("type")
-            for docnum in s.reader().all_doc_ids():
-                t = col[docnum]
-                key = t.decode() if isinstance(t, bytes) else str(t)
-                counts[key] = counts.get(key, 0) + 1
+            if s.doc_count_all():  # an empty index has no columns
+                col = s.reader().column_reader("type")
+                for docnum in s.reader().all_doc_ids():
+                    t = col[docnum]
+                    key = t.decode() if isinstance(t, bytes) else str(t)
+                    counts[key] = counts.get(key, 0) + 1
             total = s.doc_count()
             segments = len(s.reader().leaf_readers())
         size = sum(p.stat().st_size for p in gen.iterdir() if p.is_file())
@@ -451,7 +454,10 @@ class _ExistingIds:
         self._searcher.close()
 
     def _docnum(self, doc_id: str) -> int | None:
-        n: int | None = self._searcher.document_number(id=doc_id)
+        try:
+            n: int | None = self._searcher.document_number(id=doc_id)
+        except UnicodeEncodeError:  # a lone surrogate cannot be an indexed id
+            return None
         return n
 
     def has(self, doc_id: str) -> bool:
@@ -479,6 +485,23 @@ def _hash_column(searcher: Any) -> Callable[[int], str | None]:
         return text or None
 
     return lookup
+
+
+def _remove_orphans(gen: Path) -> None:
+    """Delete segment files the live TOC does not reference (left by a failed write,
+    e.g. on a full disk), and Whoosh's temporary pool folder."""
+    try:
+        ix = whoosh_index.open_dir(str(gen))
+        live = {seg.segment_id() for seg in ix._segments()}
+    except Exception:
+        return  # cannot tell what is live: delete nothing
+    for path in gen.iterdir():
+        name = path.name
+        if path.is_dir() and name.endswith(".tmp"):
+            shutil.rmtree(path, ignore_errors=True)
+        elif name.startswith("MAIN_") and name != "MAIN_WRITELOCK" and name.split(".")[0] not in live:
+            with contextlib.suppress(OSError):
+                path.unlink()
 
 
 def _fsync_dir(path: Path) -> None:

@@ -56,6 +56,8 @@ PARAMS = (
     "per_page",
 )
 TYPES = ("article", "listing")
+#: Most values one repeated filter parameter may carry.
+MAX_FILTER_VALUES = 50
 TRANSACTIONS = ("sale", "rent")
 
 
@@ -110,9 +112,10 @@ class SearchRequest:
                 param="q",
             )
         for name in KEYWORD_FILTERS:
-            chosen = [v.strip() for v in values.get(name, []) if v.strip()]
-            if len(chosen) > 50:
-                raise BadRequest(f"at most 50 values for {name}", param=name)
+            given = values.get(name, [])
+            chosen = [v.strip() for v in given if v.strip()]
+            if len(given) > MAX_FILTER_VALUES:
+                raise BadRequest(f"at most {MAX_FILTER_VALUES} values for {name}", param=name)
             if any(len(v) > 200 for v in chosen):
                 raise BadRequest(f"a {name} value is longer than 200 characters", param=name)
             if chosen:
@@ -126,6 +129,8 @@ class SearchRequest:
                     f"transaction must be one of {', '.join(TRANSACTIONS)}, not {t!r}",
                     param="transaction",
                 )
+        if len(values.get("year", [])) > MAX_FILTER_VALUES:
+            raise BadRequest(f"at most {MAX_FILTER_VALUES} values for year", param="year")
         req.years = [_int(values, "year", v, 1900, 2100) for v in values.get("year", []) if v.strip()]
         req.date_from = _date(values, "date_from")
         req.date_to = _date(values, "date_to")

@@ -110,13 +110,13 @@ def _leaf_postings(leaf: Any, field: str, term: str, offset: int) -> Postings | 
             tf_parts.append(block_tf[m._i :])
             m._next_block()
     else:
-        ids: list[int] = []
+        plain_ids: list[int] = []
         tfs: list[float] = []
         while m.is_active():
-            ids.append(m.id())
+            plain_ids.append(m.id())
             tfs.append(m.weight())
             m.next()
-        id_parts.append(np.asarray(ids, dtype=np.int64))
+        id_parts.append(np.asarray(plain_ids, dtype=np.int64))
         tf_parts.append(np.asarray(tfs, dtype=np.float32))
     if not id_parts:
         return None

@@ -174,6 +174,10 @@ class Snapshot:
     version: str
     suggester: Suggester = field(init=False)
     text: TextIndex = field(init=False)
+    #: Whoosh readers share file handles (seek, then read): two threads reading
+    #: through one searcher at once corrupt each other's reads. Every use of a
+    #: snapshot holds this lock (gunicorn gthread workers serve requests in threads).
+    lock: threading.RLock = field(init=False, default_factory=threading.RLock)
 
     def __post_init__(self) -> None:
         self.suggester = Suggester(self.searcher)
@@ -230,8 +234,13 @@ class Engine:
 
     # -- search --------------------------------------------------------------
     def search(self, req: SearchRequest) -> SearchResult:
+        """Run one search (thread-safe)."""
         started = time.perf_counter()
         snap = self.snapshot()
+        with snap.lock:
+            return self._search(snap, req, started)
+
+    def _search(self, snap: Snapshot, req: SearchRequest, started: float) -> SearchResult:
         cols = snap.columns
         parsed = parse_query(req.q)
         mentions = _place_mentions(req.q, parsed)
@@ -438,7 +447,10 @@ class Engine:
 
     # -- documents -------------------------------------------------------------
     def _docnum(self, snap: Snapshot, doc_id: str) -> int:
-        n: int | None = snap.searcher.document_number(id=doc_id)
+        try:
+            n: int | None = snap.searcher.document_number(id=doc_id)
+        except UnicodeEncodeError:  # a lone surrogate cannot be an indexed id
+            n = None
         if n is None:
             raise NotFound(f"no document with id {doc_id!r}")
         return n
@@ -446,12 +458,20 @@ class Engine:
     def get(self, doc_id: str) -> dict[str, Any]:
         """The stored document, as indexed."""
         snap = self.snapshot()
+        with snap.lock:
+            return self._get(snap, doc_id)
+
+    def _get(self, snap: Snapshot, doc_id: str) -> dict[str, Any]:
         raw: dict[str, Any] = snap.searcher.stored_fields(self._docnum(snap, doc_id)).get("raw") or {}
         return raw
 
     def related(self, doc_id: str, limit: int = 5) -> list[Hit]:
         """Documents most similar to ``doc_id`` (same type first): "Tin liên quan"."""
         snap = self.snapshot()
+        with snap.lock:
+            return self._related(snap, doc_id, limit)
+
+    def _related(self, snap: Snapshot, doc_id: str, limit: int) -> list[Hit]:
         docnum = self._docnum(snap, doc_id)
         raw = snap.searcher.stored_fields(docnum).get("raw") or {}
         text = " ".join(
@@ -474,7 +494,8 @@ class Engine:
     def suggest(self, prefix: str, limit: int = 8) -> list[dict[str, Any]]:
         """Autocomplete for a partial query: frequent phrases, then matching titles."""
         snap = self.snapshot()
-        return snap.suggester.complete(prefix, limit)
+        with snap.lock:
+            return snap.suggester.complete(prefix, limit)
 
     def stats(self) -> dict[str, Any]:
         return self.store.stats()

@@ -77,6 +77,10 @@ def items_from_record(
         yield Problem(path, line, f"expected a JSON object, got {type(rec).__name__}")
         return
     warnings: list[str] = []
+    rec, scrubbed = _scrub_surrogates(rec)
+    if scrubbed:
+        # Legal JSON ("\ud800") but not encodable text: keep the record, mark the damage.
+        warnings.append("lone surrogate characters (broken \\uXXXX escapes) replaced with U+FFFD")
     try:
         item = from_record(rec, doc_type, warnings)
     except InvalidRecord as exc:
@@ -88,6 +92,30 @@ def items_from_record(
     yield item
     for w in warnings:
         yield Problem(path, line, w, "warning")
+
+
+def _scrub(value: Any) -> tuple[Any, bool]:
+    if isinstance(value, str):
+        if value.isascii():
+            return value, False
+        try:
+            value.encode("utf-8")
+            return value, False
+        except UnicodeEncodeError:
+            return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace"), True
+    if isinstance(value, list):
+        items = [_scrub(v) for v in value]
+        return [v for v, _ in items], any(c for _, c in items)
+    if isinstance(value, Mapping):
+        pairs = [(_scrub(k), _scrub(v)) for k, v in value.items()]
+        return {k: v for (k, _), (v, _) in pairs}, any(ck or cv for (_, ck), (_, cv) in pairs)
+    return value, False
+
+
+def _scrub_surrogates(rec: Mapping[str, Any]) -> tuple[Mapping[str, Any], bool]:
+    """Replace lone UTF-16 surrogates (which cannot be stored as UTF-8) with U+FFFD."""
+    scrubbed, changed = _scrub(rec)
+    return (scrubbed if changed else rec), changed
 
 
 def is_gzip(path: Path) -> bool:

@@ -12,12 +12,11 @@ from typing import Any
 
 from .. import __version__
 from ..config import Settings
-from ..models import KEYWORD_FILTERS, SORTS, TRANSACTIONS, TYPES
+from ..models import KEYWORD_FILTERS, MAX_FILTER_VALUES, SORTS, TRANSACTIONS, TYPES
 
 #: Gunicorn's largest request line (``server.REQUEST_LINE_LIMIT``; not imported, to keep gunicorn out).
 REQUEST_LINE_LIMIT = 8190
 #: Most values of one keyword filter, and the longest value (as in ``SearchRequest``).
-MAX_FILTER_VALUES = 50
 MAX_FILTER_VALUE_LENGTH = 200
 #: Accepted date forms: 2022-06-17, 17/06/2022, 2022-06, 2022 (blank = not given).
 DATE_PATTERN = (
@@ -128,6 +127,7 @@ def _search_parameters(settings: Settings) -> list[dict[str, Any]]:
             "schema": {
                 "type": "array",
                 "items": _or_blank({"type": "integer", "minimum": 1900, "maximum": 2100}),
+                "maxItems": MAX_FILTER_VALUES,
             },
         }
     )
