@@ -91,17 +91,18 @@ class VietnameseTokenizer(Tokenizer):  # type: ignore[misc]
             yield t
             return
         for vt in _tokenize(value):
+            start = vt.start
             t.text = vt.text
             t.boost = 1.0
             t.stopped = False
             t.kind = vt.kind
-            t.cap = value[vt.start : vt.start + 1].isupper()
+            t.cap = value[start].isupper()  # tokens are never empty: start < len(value)
             if keeporiginal:
-                t.original = vt.text
+                t.original = value[start : vt.end]
             # Positions and offsets are always set: the bigram and joined
             # filters need adjacency even on fields that store no positions.
             t.pos = start_pos + vt.pos
-            t.startchar = start_char + vt.start
+            t.startchar = start_char + start
             t.endchar = start_char + vt.end
             yield t
 
@@ -120,17 +121,12 @@ class FoldFilter(Filter):  # type: ignore[misc]
         return hash(type(self))
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        memo = _FOLD_CACHE
         for t in tokens:
-            t.text = fold_term(t.text)
+            text = t.text
+            folded = memo.get(text)
+            t.text = fold_term(text) if folded is None else folded
             yield t
-
-
-def _syllables(tokens: Iterator[Token]) -> Iterator[tuple[str, int, int, int]]:
-    """(text, pos, startchar, endchar) of syllable-level tokens, skipping joined forms."""
-    for t in tokens:
-        if getattr(t, "kind", "word") == "joined":
-            continue
-        yield t.text, getattr(t, "pos", 0), getattr(t, "startchar", 0), getattr(t, "endchar", 0)
 
 
 class BigramFilter(Filter):  # type: ignore[misc]
@@ -148,23 +144,28 @@ class BigramFilter(Filter):  # type: ignore[misc]
         return hash(type(self))
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        prev: tuple[str, int, int, int] | None = None
-        out: Token | None = None
-        for cur in _syllables(tokens):
-            if prev is not None and cur[1] == prev[1] + 1:
-                if out is None:
-                    out = Token(positions=True, chars=True)
-                exact = prev[0] + BIGRAM_SEP + cur[0]
-                folded = fold_term(prev[0]) + BIGRAM_SEP + fold_term(cur[0])
-                out.pos, out.startchar, out.endchar = prev[1], prev[2], cur[3]
+        out = Token(positions=True, chars=True)
+        prev_text = prev_folded = ""
+        prev_pos = prev_start = -2
+        for t in tokens:
+            if getattr(t, "kind", "word") == "joined":
+                continue
+            text = t.text
+            pos = getattr(t, "pos", 0)
+            folded = fold_term(text)
+            if pos == prev_pos + 1:
+                exact_pair = prev_text + BIGRAM_SEP + text
+                folded_pair = prev_folded + BIGRAM_SEP + folded
+                out.pos, out.startchar, out.endchar = prev_pos, prev_start, getattr(t, "endchar", 0)
                 out.boost = 1.0
                 out.stopped = False
-                out.text = exact
+                out.text = exact_pair
                 yield out
-                if folded != exact:
-                    out.text = folded
+                if folded_pair != exact_pair:
+                    out.text = folded_pair
                     yield out
-            prev = cur
+            prev_text, prev_folded, prev_pos = text, folded, pos
+            prev_start = getattr(t, "startchar", 0)
 
 
 class JoinedFilter(Filter):  # type: ignore[misc]
@@ -181,7 +182,7 @@ class JoinedFilter(Filter):  # type: ignore[misc]
         self.maxsize = maxsize
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.maxsize == self.maxsize  # type: ignore[attr-defined]
+        return type(other) is type(self) and other.maxsize == self.maxsize
 
     def __hash__(self) -> int:
         return hash((type(self), self.maxsize))
@@ -219,8 +220,8 @@ class EdgeNgramFilter(Filter):  # type: ignore[misc]
     def __eq__(self, other: object) -> bool:
         return (
             type(other) is type(self)
-            and other.minsize == self.minsize  # type: ignore[attr-defined]
-            and other.maxsize == self.maxsize  # type: ignore[attr-defined]
+            and other.minsize == self.minsize
+            and other.maxsize == self.maxsize
         )
 
     def __hash__(self) -> int:
