@@ -240,7 +240,7 @@ class IndexStore:
         *,
         rebuild: bool = False,
         procs: int = 1,
-        limitmb: int = 256,
+        limitmb: int = 128,  # per writer process; Whoosh underestimates its pool memory
         batch_size: int = 50_000,
         lock_timeout: float = 30.0,
         progress: Callable[[int], None] | None = None,
