@@ -30,6 +30,7 @@ import json
 import os
 import platform
 import pstats
+import shlex
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -222,8 +223,13 @@ def main(argv: list[str] | None = None) -> int:
             "benchmark": "analysis_throughput",
             "label": args.label,
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
-            "command": "python benchmarks/analysis_throughput.py "
-            + " ".join(argv if argv is not None else sys.argv[1:]),
+            "command": shlex.join(
+                [
+                    "python",
+                    "benchmarks/analysis_throughput.py",
+                    *(argv if argv is not None else sys.argv[1:]),
+                ]
+            ),
             "corpus": args.corpus.name,
             "articles": len(texts),
             "megabytes_utf8": round(mb, 3),

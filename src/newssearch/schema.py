@@ -20,7 +20,7 @@ from .places import Place, short_name
 
 #: Bump whenever analysis or the schema changes: an index built with another
 #: version refuses to open and asks for ``newssearch index --rebuild``.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 #: "No value" in numeric columns (float64 columns; NaN survives the round trip).
 MISSING = float("nan")
