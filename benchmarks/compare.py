@@ -279,12 +279,17 @@ def main(argv: list[str] | None = None) -> int:
         if name == "newssearch" and not args.skip_http:
             levels = [int(x) for x in args.http_levels.split(",") if x.strip()]
             say(f"HTTP load: levels {levels}, {args.http_seconds:g}s each, {args.http_workers} workers ...")
-            results["http"] = http_load.run(
-                run_dir / "index" / "newssearch", [s.path() for s in specs], levels, args.http_seconds,
-                args.http_workers, run_dir, args.http_client, args.http_warmup,
-            )
-            say("  " + ", ".join(f"c={lv['concurrency']}: {lv['rps']:.1f} req/s, {lv['errors_total']} errors"
-                                 for lv in results["http"]["levels"]))
+            try:
+                results["http"] = http_load.run(
+                    run_dir / "index" / "newssearch", [s.path() for s in specs], levels, args.http_seconds,
+                    args.http_workers, run_dir, args.http_client, args.http_warmup,
+                )
+                say("  " + ", ".join(f"c={lv['concurrency']}: {lv['rps']:.1f} req/s, {lv['errors_total']} errors"
+                                     for lv in results["http"]["levels"]))
+            except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+                # The other figures are still worth saving; the failure is reported in the results.
+                results["http"] = {"error": str(exc)[:2000]}
+                say(f"  HTTP load test failed: {str(exc)[:500]}")
 
     fail_ids: set[str] = set()
     fails: dict[str, list[dict[str, Any]]] = {}

@@ -111,19 +111,23 @@ def wait_ready(port: int, proc: subprocess.Popen[bytes], log_path: Path) -> None
     """Wait until ``/api/search`` answers 200 (the first search loads the index)."""
     deadline = time.monotonic() + READY_TIMEOUT_S
     last = ""
+    refusals = 0
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             tail = log_path.read_text("utf-8", "replace")[-2000:]
             raise RuntimeError(f"newssearch serve exited with {proc.returncode}:\n{tail}")
         try:
-            status, _ = get(port, "/api/search?q=nha")
+            status, body = get(port, "/api/search?q=nha")
             if status == 200:
                 return
-            last = f"HTTP {status}"
+            last = f"HTTP {status}: {body[:300].decode('utf-8', 'replace')}"
+            refusals += 1
+            if refusals >= 20:  # the server answers, but refuses (e.g. the index needs a rebuild)
+                break
         except OSError as exc:
             last = str(exc)
         time.sleep(0.5)
-    raise RuntimeError(f"newssearch serve did not answer within {READY_TIMEOUT_S:.0f}s ({last})")
+    raise RuntimeError(f"newssearch serve is not serving searches ({last})")
 
 
 def get(port: int, path: str, conn: http.client.HTTPConnection | None = None) -> tuple[int, bytes]:

@@ -84,7 +84,9 @@ def table(results: dict[str, Any]) -> str:
     section("Relevance: precision@10")
     row("district", lambda e: _get(rel, e, "district", "precision10"), 3)
     http = results.get("http")
-    if http:
+    if http and "error" in http:
+        lines.append(f"HTTP load test failed: {http['error'][:300]}")
+    elif http:
         lines.append(f"HTTP newssearch serve ({http['workers']} workers, {http['client']}, "
                      f"{http['seconds_per_level']:g}s per level)")
         lines.append(f"  {'concurrency':>12}{'req/s':>10}{'p50 ms':>10}{'p90 ms':>10}{'p99 ms':>10}"
@@ -157,7 +159,9 @@ def markdown(results: dict[str, Any]) -> str:
     rows.append(("district precision@10", lambda e: _get(rel, e, "district", "precision10"), 3))
     tab("Relevance", rows)
     http = results.get("http")
-    if http:
+    if http and "error" in http:
+        out.extend([f"**HTTP**: the load test failed: {http['error'][:300]}", ""])
+    elif http:
         out.extend([
             f"**HTTP** (`newssearch serve`, {http['workers']} workers, {http['client']}, "
             f"{http['seconds_per_level']:g} s per level)", "",
