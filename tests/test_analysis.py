@@ -1,4 +1,4 @@
-"""Whoosh analyzers: exact, folded, bigram, joined and edge n-gram forms.
+"""Whoosh analyzers: exact, folded, bigram and joined forms.
 
 Every analyzer is run the way Whoosh runs it (positions and character
 offsets on), pickled the way Whoosh stores it in the index, and used in a
@@ -20,12 +20,10 @@ from whoosh.query import Phrase, Query, Term
 from newssearch import analysis
 from newssearch.analysis import (
     BigramFilter,
-    EdgeNgramFilter,
     FoldFilter,
     JoinedFilter,
     VietnameseTokenizer,
     bigram_analyzer,
-    edge_analyzer,
     exact_analyzer,
     folded_analyzer,
     joined_analyzer,
@@ -77,18 +75,10 @@ def spans(analyzer: Any, value: str, **kwargs: Any) -> list[tuple[str, int, str]
         (joined_analyzer(3), "thành phố Hồ Chí Minh", ["hochi", "chiminh", "hochiminh"]),
         (joined_analyzer(), "hạ long", []),  # lowercase words are not names
         (joined_analyzer(), "Hạ, Long", ["halong"]),
-        # edge n-grams: prefixes of each folded token.
-        (edge_analyzer(), "Phở", ["p", "ph", "pho"]),
-        (edge_analyzer(), "Đà Q.7", ["d", "da", "q", "7", "q", "q7"]),
     ],
 )
 def test_analyzer_terms(analyzer: Any, value: str, expected: list[str]) -> None:
     assert terms(analyzer, value) == expected
-
-
-def test_edge_ngrams_stop_at_maxsize() -> None:
-    a = VietnameseTokenizer() | FoldFilter() | EdgeNgramFilter(2, 4)
-    assert terms(a, "Nghiêng") == ["ng", "ngh", "nghi"]
 
 
 def test_exact_positions_and_offsets_point_into_the_original() -> None:
@@ -153,7 +143,7 @@ def test_keeporiginal_is_the_original_substring() -> None:
 
 @pytest.mark.parametrize("value", ["", "   ", "😀 \ud800 \x00", "…—“”"])
 def test_empty_and_garbage_values_give_no_terms(value: str) -> None:
-    for make in (exact_analyzer, folded_analyzer, bigram_analyzer, joined_analyzer, edge_analyzer):
+    for make in (exact_analyzer, folded_analyzer, bigram_analyzer, joined_analyzer):
         assert terms(make(), value) == []
 
 
@@ -175,7 +165,6 @@ ANALYZER_FACTORIES: list[Callable[[], Any]] = [
     bigram_analyzer,
     joined_analyzer,
     lambda: joined_analyzer(3),
-    edge_analyzer,
 ]
 
 
@@ -193,7 +182,6 @@ def test_analyzer_equality_tells_settings_apart() -> None:
     assert joined_analyzer(2) != joined_analyzer(3)
     assert JoinedFilter(2) == JoinedFilter(2)
     assert hash(JoinedFilter(2)) == hash(JoinedFilter(2))
-    assert EdgeNgramFilter(1, 12) != EdgeNgramFilter(2, 12)
     assert exact_analyzer() != folded_analyzer()
     assert BigramFilter() == BigramFilter()
     assert FoldFilter() != BigramFilter()
@@ -201,7 +189,7 @@ def test_analyzer_equality_tells_settings_apart() -> None:
 
 def test_classes_keep_their_import_path() -> None:
     # The pickled index refers to these names; moving a class breaks old indexes.
-    for cls in (VietnameseTokenizer, FoldFilter, BigramFilter, JoinedFilter, EdgeNgramFilter):
+    for cls in (VietnameseTokenizer, FoldFilter, BigramFilter, JoinedFilter):
         assert cls.__module__ == "newssearch.analysis"
         assert getattr(analysis, cls.__name__) is cls
 
@@ -226,12 +214,11 @@ def small_index(tmp_path: Path) -> Path:
         f=TEXT(analyzer=folded_analyzer()),
         bi=TEXT(analyzer=bigram_analyzer(), phrase=False),
         j=TEXT(analyzer=joined_analyzer(3), phrase=False),
-        ac=TEXT(analyzer=edge_analyzer(), phrase=False),
     )
     ix = index.create_in(tmp_path, schema)
     with ix.writer() as w:
         for doc_id, text in DOCS:
-            w.add_document(id=doc_id, e=text, f=text, bi=text, j=text, ac=text)
+            w.add_document(id=doc_id, e=text, f=text, bi=text, j=text)
     ix.close()
     return tmp_path
 
@@ -256,7 +243,6 @@ def small_index(tmp_path: Path) -> Path:
         (Term("j", "saigon"), ["2"]),
         (Term("f", "tphcm"), ["4"]),
         (Term("f", "ldtbxh"), ["4"]),
-        (Term("ac", "sai"), ["2"]),
         (Phrase("e", ["mua", "bán", "người"]), ["4"]),
         (Phrase("f", ["tp", "hcm"]), ["4"]),
     ],

@@ -23,12 +23,10 @@ from .vietnamese import fold, tokenize
 
 __all__ = [
     "BigramFilter",
-    "EdgeNgramFilter",
     "FoldFilter",
     "JoinedFilter",
     "VietnameseTokenizer",
     "bigram_analyzer",
-    "edge_analyzer",
     "exact_analyzer",
     "folded_analyzer",
     "joined_analyzer",
@@ -210,31 +208,6 @@ class JoinedFilter(Filter):  # type: ignore[misc]
                 yield out
 
 
-class EdgeNgramFilter(Filter):  # type: ignore[misc]
-    """Prefixes of each folded token (``pho`` -> ``p``, ``ph``, ``pho``) for autocomplete."""
-
-    def __init__(self, minsize: int = 1, maxsize: int = 12) -> None:
-        self.minsize = minsize
-        self.maxsize = maxsize
-
-    def __eq__(self, other: object) -> bool:
-        return (
-            type(other) is type(self)
-            and other.minsize == self.minsize
-            and other.maxsize == self.maxsize
-        )
-
-    def __hash__(self) -> int:
-        return hash((type(self), self.minsize, self.maxsize))
-
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        for t in tokens:
-            text = t.text
-            for n in range(self.minsize, min(len(text), self.maxsize) + 1):
-                t.text = text[:n]
-                yield t
-
-
 def exact_analyzer() -> Analyzer:
     """Accent-exact syllables: normalised (NFKC, canonical tone placement), lowercased."""
     return VietnameseTokenizer()
@@ -254,7 +227,3 @@ def joined_analyzer(maxsize: int = 2) -> Analyzer:
     """Joined folded forms of adjacent syllables (``halong``)."""
     return VietnameseTokenizer() | JoinedFilter(maxsize)
 
-
-def edge_analyzer() -> Analyzer:
-    """Folded edge n-grams of every syllable, for prefix autocomplete."""
-    return VietnameseTokenizer() | FoldFilter() | EdgeNgramFilter()

@@ -20,7 +20,7 @@ from .places import Place, short_name
 
 #: Bump whenever analysis or the schema changes: an index built with another
 #: version refuses to open and asks for ``newssearch index --rebuild``.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7  # 7: no edge n-gram "ac" field (autocomplete walks title_f terms)
 
 #: "No value" in numeric columns (float64 columns; NaN survives the round trip).
 MISSING = float("nan")
@@ -54,7 +54,6 @@ def build_schema() -> Schema:
         "chash": COLUMN(columns.VarBytesColumn()),
         "raw": STORED(),
         "places": KEYWORD(commas=True, lowercase=False, scorable=True),
-        "ac": TEXT(analyzer=analysis.edge_analyzer(), phrase=False),
         # Bigram and joined forms are indexed for titles only: over bodies they
         # multiply the number of distinct terms (one Whoosh posting block each)
         # and made indexing ~10x slower. Body adjacency is ranked with phrase
@@ -155,7 +154,6 @@ def to_fields(doc: Article | Listing) -> dict[str, Any]:
         "places": ",".join(place.keys()),
         "published": _ts(date),
         "year": float(date.year) if date is not None else MISSING,
-        "ac": title,
         "title_bi": title,
         "title_j": title,
         "meta": " \n ".join(m for m in meta if m),
