@@ -249,3 +249,55 @@ def test_kill_9_during_write_leaves_index_usable(tmp_path: Path, delay: float) -
     report = IndexStore(tmp_path).write([art(2)], lock_timeout=5)
     assert report.added == 1
     assert engine.stats()["documents"] == n + 1
+
+
+def test_fast_field_length_reader_matches_whoosh(tmp_path: Path) -> None:
+    """The commit-time length lookup (whoosh_fixes) returns what Whoosh's own does."""
+    from whoosh import index as whoosh_index
+
+    from newssearch import whoosh_fixes
+
+    store = IndexStore(tmp_path / "ix")
+    docs = [art(i, body="Bài " + "rất dài " * i) for i in range(40)]
+    docs[3] = art(3, body="")  # an empty body: no length byte
+    store.write(docs)
+    gen = store.current_dir()
+    assert gen is not None
+    ix = whoosh_index.open_dir(str(gen))
+    with ix.reader() as reader:
+        for leaf, _offset in reader.leaf_readers():
+            perdoc = leaf._perdoc
+            n = leaf.doc_count_all()
+            for field in ("title_f", "body_f", "body", "meta", "no_such_field"):
+                fast = whoosh_fixes._doc_field_length_reader(perdoc, field)
+                slow = whoosh_fixes._original_dfl_reader(perdoc, field)
+                assert [fast(d) for d in range(n + 2)] == [slow(d) for d in range(n + 2)]
+                assert any(fast(d) for d in range(n)) == (field != "no_such_field")
+    ix.close()
+
+
+def test_rebuild_commits_once_and_new_ids_skip_the_delete_lookup(tmp_path: Path) -> None:
+    """A rebuild ignores batch_size (one commit); an incremental
+    run commits every batch_size documents; both give the same search results."""
+    from whoosh import index as whoosh_index
+
+    docs = [art(i) for i in range(30)]
+    rebuilt = IndexStore(tmp_path / "a")
+    rebuilt.write(docs, rebuild=True, batch_size=7)
+    batched = IndexStore(tmp_path / "b")
+    batched.write(docs[:1])
+    batched.write(docs, batch_size=7)
+
+    def commits(store: IndexStore) -> int:
+        gen = store.current_dir()
+        assert gen is not None
+        return int(whoosh_index.open_dir(str(gen)).latest_generation())  # one TOC per commit
+
+    assert commits(rebuilt) == 1  # generation 0 is the empty index; one commit
+    assert commits(batched) == 1 + 5  # the first run, then 29 new documents in batches of 7
+    for store in (rebuilt, batched):
+        engine = Engine(store.root)
+        try:
+            assert sorted(ids(engine, per_page=50)) == sorted(d.id for d in docs)
+        finally:
+            engine.close()

@@ -13,6 +13,11 @@ the best documents are dropped: the same query returned different first hits
 with ``limit=3`` and ``limit=8`` (whoosh3 3.54.0). Every scored search in
 newssearch goes through :func:`top_docs`, which scores every match exactly.
 
+3. Field lengths at commit. Writing a segment looks up the length of the
+   document's field for every posting (one column read, ~4 µs, per posting:
+   2.4M postings for 8,000 documents). :func:`install` replaces that lookup
+   with a list read once per field (same values, same ``None`` for absent).
+
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from whoosh import collectors, columns
+from whoosh.codec import whoosh3
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.util.numeric import byte_to_length
 
@@ -70,6 +76,52 @@ def field_lengths(leaf: Any, fieldname: str, size: int) -> npt.NDArray[np.float3
     """Per-document lengths of an indexed field in one segment (as Whoosh stores them)."""
     codes = numeric_column(leaf, f"_{fieldname}_len", LENGTHS_COLUMN, size).astype(np.int64)
     return _LENGTH_TABLE[np.clip(codes, 0, 255)]
+
+
+_LENGTH_OR_NONE: list[int | None] = [byte_to_length(b) if b else None for b in range(256)]
+_original_dfl_reader = whoosh3.W3PerDocReader.doc_field_length_reader
+
+
+def _doc_field_length_reader(self: Any, fieldname: str, default: int = 0) -> Any:
+    reader = self._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+    if not isinstance(reader, columns.NumericColumn.Reader) or reader._typecode != "B":
+        return _original_dfl_reader(self, fieldname, default)
+    data = bytes(reader._dbfile.get(reader._basepos, reader._count)) if reader._count else b""
+    table = _LENGTH_OR_NONE
+    lengths = [table[b] for b in data]
+    count = len(lengths)
+
+    def get(docnum: int) -> int | None:
+        return lengths[docnum] if docnum < count else None
+
+    return get
+
+
+def install() -> None:
+    """Patch Whoosh's indexing hot spots described above (idempotent)."""
+    whoosh3.W3PerDocReader.doc_field_length_reader = _doc_field_length_reader
+
+
+def prefix_frequencies(reader: Any, field: str, prefix: str, budget: int = 5000) -> dict[str, int]:
+    """Document frequency of every term of ``field`` beginning with ``prefix``
+    (the first ``budget`` terms of each segment).
+
+    Reads each segment's term table once: the multi-segment reader's own
+    prefix walk looks every term up again in every segment (87% of the cost).
+    """
+    found: dict[str, int] = {}
+    leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
+    for leaf, _offset in leaves:
+        try:
+            items = leaf.iter_prefix(field, prefix)
+            for i, (raw, info) in enumerate(items):
+                if i >= budget:
+                    break
+                term = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+                found[term] = found.get(term, 0) + int(info.doc_frequency())
+        except Exception:  # a field this segment never saw
+            continue
+    return found
 
 
 def top_docs(
