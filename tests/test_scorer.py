@@ -1,0 +1,208 @@
+"""The sparse scorer gives the same matches and scores as the straightforward
+dense formulation it replaced (kept here, verbatim, as the reference)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from newssearch.query import ParsedQuery, QTerm, parse_query
+from newssearch.scorer import (
+    EXACT_BIGRAM_BOOST,
+    EXACT_BOOST,
+    EXACT_FIELDS,
+    FIELD_WEIGHTS,
+    PLACE_SCORE,
+    PREFIX_FIELD_WEIGHTS,
+    PREFIX_MIN_LENGTH,
+    PREFIX_WEIGHT,
+    TIEBREAK,
+    TITLE_ALL_BOOST,
+    TITLE_BIGRAM_BOOST,
+    BoolArray,
+    FloatArray,
+    Scored,
+    TermMatch,
+    TextIndex,
+    match_term,
+    score_terms,
+)
+from newssearch.search import Engine
+
+# --------------------------------------------------------------------------
+# Reference: the dense implementation (one vector per field and term)
+# --------------------------------------------------------------------------
+
+
+def ref_match_term(
+    ti: TextIndex, t: QTerm, prefix: bool = False, fields: dict[str, float] = FIELD_WEIGHTS
+) -> TermMatch:
+    """A query term in any field: presence and disjunction-max score.
+
+    With ``prefix`` (an unfinished last word), words beginning with the term
+    match too, at :data:`PREFIX_WEIGHT` of their score.
+    """
+    best = np.zeros(ti.n, dtype=np.float32)
+    total = np.zeros(ti.n, dtype=np.float32)
+    present = np.zeros(ti.n, dtype=bool)
+    in_title = np.zeros(ti.n, dtype=bool)
+    title_score = np.zeros(ti.n, dtype=np.float32)
+    for field, weight in fields.items():
+        p, s = ti.dense(field, t.folded, weight)
+        present |= p
+        np.maximum(best, s, out=best)
+        total += s
+        if field in ("title_f", "title_j"):
+            in_title |= p
+            np.maximum(title_score, s, out=title_score)
+    if t.parts:  # a code such as Q.7: its parts, all in one field, count too
+        for field, weight in FIELD_WEIGHTS.items():
+            if field == "title_j":
+                continue
+            part_present = np.ones(ti.n, dtype=bool)
+            part_score = np.zeros(ti.n, dtype=np.float32)
+            for part in t.parts:
+                p, s = ti.dense(field, part, weight)
+                part_present &= p
+                part_score += s
+            part_score[~part_present] = 0
+            present |= part_present
+            np.maximum(best, part_score, out=best)
+            total += part_score
+            if field == "title_f":
+                in_title |= part_present
+                np.maximum(title_score, part_score, out=title_score)
+    score = best + TIEBREAK * (total - best)
+    if prefix and len(t.folded) >= PREFIX_MIN_LENGTH and t.folded.isalnum():
+        for word in ti.expand_prefix(t.folded):
+            other = ref_match_term(ti, QTerm(word, word, False, t.start, t.end), fields=PREFIX_FIELD_WEIGHTS)
+            present |= other.present
+            in_title |= other.in_title
+            np.maximum(score, other.score * PREFIX_WEIGHT, out=score)
+            np.maximum(title_score, other.title_score * PREFIX_WEIGHT, out=title_score)
+    return TermMatch(present, score, in_title, title_score)
+
+
+def ref_exact_score(ti: TextIndex, t: QTerm) -> FloatArray:
+    """Extra score where the term appears with the diacritics the user typed."""
+    out = np.zeros(ti.n, dtype=np.float32)
+    for folded_field, exact_field in EXACT_FIELDS.items():
+        _, s = ti.dense(exact_field, t.exact, FIELD_WEIGHTS[folded_field])
+        np.maximum(out, s, out=out)
+    return out
+
+
+def ref_score_terms(
+    ti: TextIndex,
+    parsed: ParsedQuery,
+    place_groups: list[tuple[list[int], list[str]]],
+    relaxed: bool,
+) -> Scored:
+    """Match and score the plain terms of a query.
+
+    ``place_groups`` lists (indexes of the terms naming a place, that place's
+    index keys): those terms may be satisfied by the document's place instead
+    of its words.
+    """
+    terms = parsed.terms
+    last = len(terms) - 1
+    matches = [ref_match_term(ti, t, prefix=parsed.last_is_prefix and i == last) for i, t in enumerate(terms)]
+    score = np.zeros(ti.n, dtype=np.float32)
+    for m in matches:
+        score += m.score
+    grouped: set[int] = set()
+    clauses: list[BoolArray] = []
+    for covered, keys in place_groups:
+        words = np.ones(ti.n, dtype=bool)
+        for i in covered:
+            words &= matches[i].present
+        in_place = np.zeros(ti.n, dtype=bool)
+        for key in keys:
+            in_place |= ti.dense("places", key)[0]
+        clauses.append(words | in_place)
+        score += in_place.astype(np.float32) * PLACE_SCORE
+        grouped.update(covered)
+    clauses.extend(m.present for i, m in enumerate(matches) if i not in grouped)
+    if clauses:
+        mask = np.logical_or.reduce(clauses) if relaxed else np.logical_and.reduce(clauses)
+    else:
+        mask = np.ones(ti.n, dtype=bool)
+    # Boosts.
+    for t in terms:
+        if t.accented:
+            score += EXACT_BOOST * ref_exact_score(ti, t)
+    for a, b in itertools.pairwise(terms):
+        if a.parts or b.parts:
+            continue
+        score += ti.dense("title_bi", f"{a.folded}_{b.folded}", TITLE_BIGRAM_BOOST)[1]
+        if a.accented or b.accented:
+            score += ti.dense("title_bi", f"{a.exact}_{b.exact}", EXACT_BIGRAM_BOOST)[1]
+    if len(matches) > 1:
+        all_in_title = np.logical_and.reduce([m.in_title for m in matches])
+        title_total = np.sum([m.title_score for m in matches], axis=0)
+        score += np.where(all_in_title, TITLE_ALL_BOOST * title_total, 0).astype(np.float32)
+    return Scored(mask, score)
+
+
+# --------------------------------------------------------------------------
+# Equivalence on the sample index
+# --------------------------------------------------------------------------
+
+QUERIES = [
+    "nha pho ha long",
+    "bán nhà",
+    "bàn nha",
+    "nguoi yeu the",
+    "Quảng Ninh",
+    "can ho q7",
+    "Q.7",
+    "TP.HCM du lich",
+    "dau tranh",
+    "ha lo",
+    "biet thu tay ho",
+    "cho thuê căn hộ",
+    "mua ban dat",
+    "xyzzy không có",
+    "đường",
+    "nha",
+]
+
+
+def _places(engine: Engine, ti: TextIndex) -> list[list[str]]:
+    keys = sorted({t for f, t in ti.reader.all_terms() if f == "places"})
+    return [keys[:1], keys[1:3]] if len(keys) >= 3 else [keys]
+
+
+@pytest.mark.parametrize("q", QUERIES)
+@pytest.mark.parametrize("relaxed", [False, True])
+@pytest.mark.parametrize("prefix", [False, True])
+def test_sparse_scorer_equals_dense_reference(engine: Engine, q: str, relaxed: bool, prefix: bool) -> None:
+    ti = engine.snapshot().text
+    parsed = parse_query(q)
+    parsed.last_is_prefix = prefix
+    groups = [([0], keys) for keys in _places(engine, ti)][:1] if parsed.terms else []
+    got = score_terms(ti, parsed, groups, relaxed)
+    want = ref_score_terms(ti, parsed, groups, relaxed)
+    assert np.array_equal(got.mask, want.mask)
+    np.testing.assert_allclose(got.score, want.score, rtol=1e-5, atol=1e-5)
+    assert got.mask.any() == want.mask.any()
+
+
+@pytest.mark.parametrize("q", QUERIES)
+def test_match_term_equals_dense_reference(engine: Engine, q: str) -> None:
+    ti = engine.snapshot().text
+    for t in parse_query(q).terms:
+        for prefix in (False, True):
+            got, want = match_term(ti, t, prefix), ref_match_term(ti, t, prefix)
+            assert np.array_equal(got.present, want.present)
+            assert np.array_equal(got.in_title, want.in_title)
+            np.testing.assert_allclose(got.score, want.score, rtol=1e-5, atol=1e-6)
+            np.testing.assert_allclose(got.title_score, want.title_score, rtol=1e-5, atol=1e-6)
+
+
+def test_reference_comparison_is_not_vacuous(engine: Engine) -> None:
+    ti = engine.snapshot().text
+    scored = score_terms(ti, parse_query("nha"), [], False)
+    assert scored.mask.sum() > 1 and float(scored.score.max()) > 0
