@@ -8,7 +8,10 @@ measures wall time, CPU time, documents per second, peak RSS (largest single
 process: the parent or a writer process) and index size; then adds ``--new``
 articles that are not in the index yet (corpus articles under new ids) with an
 incremental run, and times that too. ``--limit`` takes the first N records of
-each corpus file (for quick runs).
+each corpus file (for quick runs). ``--existing DIR`` skips the rebuild and
+measures the incremental add on a copy of an index built elsewhere (e.g. the
+one ``benchmarks.compare`` built and measured), with that build's figures
+read from ``--existing-report`` when given.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -77,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--new", type=int, default=1000, help="articles added incrementally afterwards")
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "index_speed.json")
     ap.add_argument("--work", type=Path, default=None, help="work folder (default: a temporary one)")
+    ap.add_argument("--existing", type=Path, default=None,
+                    help="copy this built index instead of rebuilding (incremental figures only)")
+    ap.add_argument("--existing-report", type=Path, default=None,
+                    help="the JSON build report of --existing (e.g. benchmarks/work/full/build-newssearch.json)")
     args = ap.parse_args(argv)
     if not args.corpus.is_dir():
         print(f"corpus not found at {args.corpus}", file=sys.stderr)
@@ -85,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     inputs: list[Path] = []
     counts: dict[str, int] = {}
-    for name in FILES:
+    for name in FILES if args.existing is None else ():
         dst = work / name.replace(".gz", "")
         counts[name] = _slice(args.corpus / name, dst, args.limit)
         inputs.append(dst)
@@ -99,12 +107,20 @@ def main(argv: list[str] | None = None) -> int:
             out.write(json.dumps(rec, ensure_ascii=False) + "\n")
     index_dir = work / "index"
     total = sum(counts.values())
-    print(f"indexing {total} records ({counts}) with --procs {args.procs} into {index_dir}", flush=True)
-    build = _run([*_cli(), "index", *map(str, inputs), "--index-dir", str(index_dir), "--rebuild",
-                  "--procs", str(args.procs)])
-    build["docs_per_s"] = round(total / build["wall_s"], 1)
-    build["index_mb"] = round(_size(index_dir) / 1e6, 1)
-    print(f"rebuild: {build}", flush=True)
+    if args.existing is not None:
+        shutil.rmtree(index_dir, ignore_errors=True)
+        shutil.copytree(args.existing, index_dir, symlinks=True)
+        build: dict[str, Any] = {"copied_from": str(args.existing), "index_mb": round(_size(index_dir) / 1e6, 1)}
+        if args.existing_report is not None:
+            build["report"] = json.loads(args.existing_report.read_text("utf-8"))
+        print(f"using a copy of {args.existing} ({build['index_mb']} MB)", flush=True)
+    else:
+        print(f"indexing {total} records ({counts}) with --procs {args.procs} into {index_dir}", flush=True)
+        build = _run([*_cli(), "index", *map(str, inputs), "--index-dir", str(index_dir), "--rebuild",
+                      "--procs", str(args.procs)])
+        build["docs_per_s"] = round(total / build["wall_s"], 1)
+        build["index_mb"] = round(_size(index_dir) / 1e6, 1)
+        print(f"rebuild: {build}", flush=True)
     add = _run([*_cli(), "index", str(new_file), "--index-dir", str(index_dir), "--procs", str(args.procs)])
     add["docs"] = _count(new_file)
     print(f"incremental add: {add}", flush=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newssearch.query import QPhrase, QTerm, parse_query
+from newssearch.query import QPhrase, QTerm, parse_query, property_intent
 
 
 def folded(terms: list[QTerm]) -> list[str]:
@@ -72,3 +72,19 @@ def test_only_exclusions_is_browse_mode() -> None:
 )
 def test_last_word_prefix_flag(text: str, prefix: bool) -> None:
     assert parse_query(text).last_is_prefix is prefix
+
+
+@pytest.mark.parametrize(
+    ("q", "covered"),
+    [
+        ("can ho my tho", [0, 1]),
+        ("Nhà phố Hạ Long", [0, 1]),
+        ("biet thu tay ho", [0, 1]),
+        ("ban dat dien ban", [1]),  # "dat" alone; "ban" is not a kind of property
+        ("nha", [0]),
+        ("chay rung ha long", []),
+        ("cho thue van phong q1", [0, 1, 2, 3]),
+    ],
+)
+def test_property_intent_finds_kinds_of_property(q: str, covered: list[int]) -> None:
+    assert property_intent(parse_query(q).terms) == covered

@@ -114,6 +114,7 @@ def ref_score_terms(
         score += m.score
     grouped: set[int] = set()
     clauses: list[BoolArray] = []
+    tiers: list[BoolArray] = []
     for covered, keys in place_groups:
         words = np.ones(ti.n, dtype=bool)
         for i in covered:
@@ -122,7 +123,7 @@ def ref_score_terms(
         for key in keys:
             in_place |= ti.dense("places", key)[0]
         clauses.append(words | in_place)
-        score += in_place.astype(np.float32) * PLACE_SCORE
+        tiers.append(in_place)
         grouped.update(covered)
     clauses.extend(m.present for i, m in enumerate(matches) if i not in grouped)
     if clauses:
@@ -143,6 +144,10 @@ def ref_score_terms(
         all_in_title = np.logical_and.reduce([m.in_title for m in matches])
         title_total = np.sum([m.title_score for m in matches], axis=0)
         score += np.where(all_in_title, TITLE_ALL_BOOST * title_total, 0).astype(np.float32)
+    if tiers:
+        top = float(score[mask].max(initial=0.0)) + PLACE_SCORE
+        for tier in tiers:
+            score[tier] += top
     return Scored(mask, score)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -329,3 +330,60 @@ def test_listing_metadata_words_match(tmp_path: Any) -> None:
     result = engine.search(SearchRequest(q="ban nha van giang"))
     assert result.hits[0].id == "s1"  # "bán" and "nhà" come from its type and transaction
     assert result.recognized[0]["district"] == "Huyện Văn Giang"
+
+
+def _place_index(tmp_path: Any) -> Engine:
+    from newssearch.documents import Article, Listing
+    from newssearch.indexer import IndexStore
+
+    docs = [
+        # News in Hạ Long whose words fold to the query's ("căn nhà", "họ").
+        Article(
+            id="news",
+            title="Cháy căn nhà của họ ở Hạ Long, Hạ Long rực lửa",
+            body="Căn nhà của họ ở phường Bãi Cháy, thành phố Hạ Long bị cháy.",
+            province="Tỉnh Quảng Ninh",
+            district="Thành phố Hạ Long",
+            published=datetime(2022, 6, 17),
+        ),
+        # A listing in Hạ Long that does not name the city in its title.
+        Listing(
+            id="in-place",
+            title="Bán căn hộ view vịnh, 2 phòng ngủ",
+            property_type="Căn hộ chung cư",
+            transaction="sale",
+            province="Tỉnh Quảng Ninh",
+            district="Thành phố Hạ Long",
+        ),
+        # A listing elsewhere whose title repeats the name.
+        Listing(
+            id="elsewhere",
+            title="Căn hộ Hạ Long Bay, Hạ Long view, gần Hạ Long",
+            property_type="Căn hộ chung cư",
+            transaction="sale",
+            province="Tỉnh Quảng Ninh",
+            district="Thành phố Cẩm Phả",
+        ),
+    ]
+    IndexStore(tmp_path).write(docs)
+    return Engine(tmp_path)
+
+
+def test_being_in_the_named_place_beats_repeating_its_name(tmp_path: Any) -> None:
+    engine = _place_index(tmp_path)
+    try:
+        got = [h.id for h in engine.search(SearchRequest(q="can ho ha long ")).hits]
+        assert got.index("in-place") < got.index("elsewhere")
+    finally:
+        engine.close()
+
+
+def test_property_words_with_a_place_rank_listings_above_news(tmp_path: Any) -> None:
+    engine = _place_index(tmp_path)
+    try:
+        got = [h.id for h in engine.search(SearchRequest(q="can ho ha long ")).hits]
+        assert got[0] == "in-place" and got.index("news") > got.index("in-place")
+        # Without property words the news story is first.
+        assert engine.search(SearchRequest(q="chay ha long ")).hits[0].id == "news"
+    finally:
+        engine.close()

@@ -149,3 +149,29 @@ def parse_query(text: str) -> ParsedQuery:
     # A query made only of exclusions means nothing positive; keep the exclusions
     # (browse everything except) as search engines do.
     return parsed
+
+
+#: Words and phrases (folded) that say "I am looking for a property": with a
+#: place in the query ("can ho my tho", "nha pho ha long") listings rank above
+#: news that merely mention the words ("căn nhà", "họ" also fold to them).
+PROPERTY_INTENT: tuple[tuple[str, ...], ...] = tuple(
+    tuple(p.split())
+    for p in (
+        "can ho", "chung cu", "nha pho", "nha rieng", "biet thu", "nha dat", "mat bang", "van phong",
+        "phong tro", "nha tro", "kho xuong", "nha xuong", "cho thue", "bat dong san", "dat nen",
+        "lien ke", "shophouse", "condotel", "penthouse", "officetel", "nha", "dat",
+    )
+)
+
+
+def property_intent(terms: list[QTerm]) -> list[int]:
+    """Indexes of the query terms that name a kind of property (longest phrases first)."""
+    words = [t.folded for t in terms]
+    covered: set[int] = set()
+    for phrase in sorted(PROPERTY_INTENT, key=len, reverse=True):
+        n = len(phrase)
+        for i in range(len(words) - n + 1):
+            span = range(i, i + n)
+            if tuple(words[i : i + n]) == phrase and not covered.intersection(span):
+                covered.update(span)
+    return sorted(covered)

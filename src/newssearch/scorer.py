@@ -375,12 +375,15 @@ def score_terms(
     parsed: ParsedQuery,
     place_groups: list[tuple[list[int], list[str]]],
     relaxed: bool,
+    priors: list[tuple[BoolArray, list[int]]] | None = None,
 ) -> Scored:
     """Match and score the plain terms of a query.
 
     ``place_groups`` lists (indexes of the terms naming a place, that place's
     index keys): those terms may be satisfied by the document's place instead
-    of its words.
+    of its words. ``priors`` lists (documents, indexes of terms naming what
+    they are, e.g. listings when the query names a kind of property): like
+    documents in the named place, they rank in a tier above the others.
     """
     n = ti.n
     scratch = Scratch(n)
@@ -393,6 +396,7 @@ def score_terms(
         score[m.ids] += m.score
     grouped: set[int] = set()
     clauses: list[BoolArray] = []
+    tiers: list[BoolArray] = []
     for covered, keys in place_groups:
         words = np.ones(n, dtype=bool)
         for i in covered:
@@ -401,7 +405,7 @@ def score_terms(
         for key in keys:
             in_place[ti.postings("places", key).ids] = True
         clauses.append(words | in_place)
-        score[in_place] += PLACE_SCORE
+        tiers.append(in_place)
         grouped.update(covered)
     clauses.extend(p for i, p in enumerate(present) if i not in grouped)
     if clauses:
@@ -409,6 +413,9 @@ def score_terms(
     else:
         mask = np.ones(n, dtype=bool)
     # Boosts.
+    for docs, covered in priors or []:
+        if covered:
+            tiers.append(docs)
     for t in terms:
         if t.accented:
             add_exact_score(ti, t, scratch, score)
@@ -430,6 +437,13 @@ def score_terms(
         score[both] += TITLE_ALL_BOOST * title_total[both]
         for m in matches:
             title_total[m.ids] = 0
+    if tiers:
+        # Tiers, as a sort key before the score: a document in the place the
+        # query names ranks above every document that merely mentions the
+        # place's words; with a kind of property asked for, listings above news.
+        top = float(score[mask].max(initial=0.0)) + PLACE_SCORE
+        for tier in tiers:
+            score[tier] += top
     return Scored(mask, score)
 
 

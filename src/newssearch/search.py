@@ -47,7 +47,7 @@ from .places import (
     normalize_province,
     normalize_ward,
 )
-from .query import ParsedQuery, QPhrase, QTerm, parse_query
+from .query import ParsedQuery, QPhrase, QTerm, parse_query, property_intent
 from .schema import KEYWORD_COLUMNS, NUMERIC_COLUMNS, TEXT_FIELDS
 from .scorer import RESCORE_WINDOW, TextIndex, adjacency_bonus, match_term, score_terms
 from .suggest import Suggester
@@ -304,7 +304,13 @@ class Engine:
         else:
             groups = [(covered, [_place_key(m)]) for m, covered in mentions if _place_key(m)]
             if parsed.terms:
-                scored = score_terms(ti, parsed, groups, relaxed)
+                # A place and a kind of property ("can ho my tho"): listings first.
+                priors: list[tuple[BoolArray, list[int]]] = []
+                intent = property_intent(parsed.terms) if groups else []
+                listing = self._columns.vocab.index["type"].get("listing")
+                if intent and listing is not None:
+                    priors.append((cols.codes["type"] == listing, intent))
+                scored = score_terms(ti, parsed, groups, relaxed, priors)
                 mask, scores = scored.mask & cols.live, scored.score
             else:
                 mask, scores = cols.live.copy(), np.zeros(ti.n, dtype=np.float32)
