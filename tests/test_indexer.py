@@ -301,3 +301,38 @@ def test_rebuild_commits_once_and_new_ids_skip_the_delete_lookup(tmp_path: Path)
             assert sorted(ids(engine, per_page=50)) == sorted(d.id for d in docs)
         finally:
             engine.close()
+
+
+def test_memoryview_file_reads_like_bytesio() -> None:
+    """Compound segment files are read from the mapped memory, not copied (whoosh_fixes)."""
+    import io
+    import pickle
+
+    from whoosh.filedb.structfile import BufferFile
+
+    from newssearch import whoosh_fixes
+
+    whoosh_fixes.install()
+    data = b"line one\nline two\n" + pickle.dumps({"a": [1, 2, 3]}) + b"tail"
+    view = memoryview(data)
+    mine, ref = whoosh_fixes.MemoryViewFile(view), io.BytesIO(data)
+    for f in (mine, ref):
+        f.seek(0)
+    assert mine.readline() == ref.readline() == b"line one\n"
+    assert mine.read(4) == ref.read(4) == b"line"
+    assert mine.tell() == ref.tell() == 13
+    mine.seek(-4, io.SEEK_END)
+    ref.seek(-4, io.SEEK_END)
+    assert mine.read() == ref.read() == b"tail"
+    assert mine.read(10) == ref.read(10) == b""
+    buf = bytearray(5)
+    mine.seek(0)
+    assert mine.readinto(buf) == 5 and bytes(buf) == b"line "
+    mine.seek(len(b"line one\nline two\n"))
+    assert pickle.load(mine) == {"a": [1, 2, 3]}
+    # Whoosh's buffer file over a memoryview now uses it (no copy) and still works.
+    bf = BufferFile(view[9:], name="x")
+    assert isinstance(bf.file, whoosh_fixes.MemoryViewFile)
+    assert bf.read(8) == b"line two" and bf.get(0, 4) == b"line"
+    bf.close()
+    assert isinstance(BufferFile(b"abc").file, io.BytesIO)  # bytes: unchanged
