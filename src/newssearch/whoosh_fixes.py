@@ -171,7 +171,7 @@ def prefix_frequencies(reader: Any, field: str, prefix: str, budget: int = 5000)
     (the first ``budget`` terms of each segment).
 
     Reads each segment's term table once: the multi-segment reader's own
-    prefix walk looks every term up again in every segment (87% of the cost).
+    prefix walk looks every term up again in every segment.
     """
     found: dict[str, int] = {}
     leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
