@@ -1,5 +1,5 @@
 """The sparse scorer gives the same matches and scores as the straightforward
-dense formulation it replaced (kept here, verbatim, as the reference)."""
+dense formulation it replaced (one vector per field and term, kept here as the reference)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from newssearch.scorer import (
     EXACT_BOOST,
     EXACT_FIELDS,
     FIELD_WEIGHTS,
-    PLACE_SCORE,
     PREFIX_FIELD_WEIGHTS,
     PREFIX_MIN_LENGTH,
     PREFIX_WEIGHT,
     TIEBREAK,
+    TIER_MARGIN,
     TITLE_ALL_BOOST,
     TITLE_BIGRAM_BOOST,
     BoolArray,
@@ -36,6 +36,17 @@ from newssearch.search import Engine
 # --------------------------------------------------------------------------
 
 
+def _dense(ti: TextIndex, field: str, term: str, weight: float = 1.0) -> tuple[BoolArray, FloatArray]:
+    """(presence, weighted score) as dense vectors over all documents."""
+    ids, scores = ti.bm25(field, term)
+    present = np.zeros(ti.n, dtype=bool)
+    score = np.zeros(ti.n, dtype=np.float32)
+    if len(ids):
+        present[ids] = True
+        score[ids] = scores * weight
+    return present, score
+
+
 def ref_match_term(
     ti: TextIndex, t: QTerm, prefix: bool = False, fields: dict[str, float] = FIELD_WEIGHTS
 ) -> TermMatch:
@@ -50,7 +61,7 @@ def ref_match_term(
     in_title = np.zeros(ti.n, dtype=bool)
     title_score = np.zeros(ti.n, dtype=np.float32)
     for field, weight in fields.items():
-        p, s = ti.dense(field, t.folded, weight)
+        p, s = _dense(ti, field, t.folded, weight)
         present |= p
         np.maximum(best, s, out=best)
         total += s
@@ -64,7 +75,7 @@ def ref_match_term(
             part_present = np.ones(ti.n, dtype=bool)
             part_score = np.zeros(ti.n, dtype=np.float32)
             for part in t.parts:
-                p, s = ti.dense(field, part, weight)
+                p, s = _dense(ti, field, part, weight)
                 part_present &= p
                 part_score += s
             part_score[~part_present] = 0
@@ -89,7 +100,7 @@ def ref_exact_score(ti: TextIndex, t: QTerm) -> FloatArray:
     """Extra score where the term appears with the diacritics the user typed."""
     out = np.zeros(ti.n, dtype=np.float32)
     for folded_field, exact_field in EXACT_FIELDS.items():
-        _, s = ti.dense(exact_field, t.exact, FIELD_WEIGHTS[folded_field])
+        _, s = _dense(ti, exact_field, t.exact, FIELD_WEIGHTS[folded_field])
         np.maximum(out, s, out=out)
     return out
 
@@ -121,7 +132,7 @@ def ref_score_terms(
             words &= matches[i].present
         in_place = np.zeros(ti.n, dtype=bool)
         for key in keys:
-            in_place |= ti.dense("places", key)[0]
+            in_place |= _dense(ti, "places", key)[0]
         clauses.append(words | in_place)
         tiers.append(in_place)
         grouped.update(covered)
@@ -137,15 +148,15 @@ def ref_score_terms(
     for a, b in itertools.pairwise(terms):
         if a.parts or b.parts:
             continue
-        score += ti.dense("title_bi", f"{a.folded}_{b.folded}", TITLE_BIGRAM_BOOST)[1]
+        score += _dense(ti, "title_bi", f"{a.folded}_{b.folded}", TITLE_BIGRAM_BOOST)[1]
         if a.accented or b.accented:
-            score += ti.dense("title_bi", f"{a.exact}_{b.exact}", EXACT_BIGRAM_BOOST)[1]
+            score += _dense(ti, "title_bi", f"{a.exact}_{b.exact}", EXACT_BIGRAM_BOOST)[1]
     if len(matches) > 1:
         all_in_title = np.logical_and.reduce([m.in_title for m in matches])
         title_total = np.sum([m.title_score for m in matches], axis=0)
         score += np.where(all_in_title, TITLE_ALL_BOOST * title_total, 0).astype(np.float32)
     if tiers:
-        top = float(score[mask].max(initial=0.0)) + PLACE_SCORE
+        top = float(score[mask].max(initial=0.0)) + TIER_MARGIN
         for tier in tiers:
             score[tier] += top
     return Scored(mask, score)

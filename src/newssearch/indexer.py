@@ -352,13 +352,14 @@ class IndexStore:
                         stubs[item.id] = item  # written at the end unless a full version comes
                     continue
                 stubs.pop(item.id, None)
-                if self._should_write(item, existing, touched, report):
+                change = self._change(item, existing, touched, report)
+                if change is not None:
+                    h, replace = change
                     if item.id in touched:
                         commit()  # a second version of an id in one run: last one wins
                     if writer is None:
                         writer = open_writer()
-                    h = content_hash(item)
-                    _put(writer, item, h, existing)
+                    _put(writer, item, h, replace)
                     touched[item.id] = h
                     pending += 1
                     if batch_size is not None and pending >= batch_size:
@@ -367,11 +368,12 @@ class IndexStore:
                 if stub.id in touched or existing.is_full(stub.id):
                     report.unchanged += 1
                     continue
-                if self._should_write(stub, existing, touched, report):
+                change = self._change(stub, existing, touched, report)
+                if change is not None:
+                    h, replace = change
                     if writer is None:
                         writer = open_writer()
-                    h = content_hash(stub)
-                    _put(writer, stub, h, existing)
+                    _put(writer, stub, h, replace)
                     touched[stub.id] = h
                     pending += 1
             commit()
@@ -386,18 +388,19 @@ class IndexStore:
                 progress(seen % 500)
 
     @staticmethod
-    def _should_write(
+    def _change(
         doc: Article | Listing,
         existing: _ExistingIds,
         touched: dict[str, str],
         report: WriteReport,
-    ) -> bool:
-        """Count the document as new, replaced or unchanged; True when it must be written."""
+    ) -> tuple[str, bool] | None:
+        """Count the document as new, replaced or unchanged. When it must be
+        written: its content hash, and whether it replaces a document."""
         new_hash = content_hash(doc)
         old = touched.get(doc.id) or existing.hash_of(doc.id)
         if old == new_hash:
             report.unchanged += 1
-            return False
+            return None
         if old is not None:
             report.replaced += 1
         else:
@@ -406,7 +409,7 @@ class IndexStore:
             report.articles += 1
         else:
             report.listings += 1
-        return True
+        return new_hash, old is not None
 
     def delete(self, ids: Iterable[str], *, lock_timeout: float = 30.0) -> int:
         """Delete documents by id; returns how many existed."""
@@ -481,10 +484,11 @@ class _ExistingIds:
         return h is not None and not h.startswith("s:")
 
 
-def _put(writer: Any, doc: Article | Listing, h: str, existing: _ExistingIds) -> None:
+def _put(writer: Any, doc: Article | Listing, h: str, replace: bool) -> None:
     """Write one document: a plain add for a new id (no delete-by-term lookup),
-    an update for an id the committed index already has."""
-    if existing.has(doc.id):
+    an update for an id the index has (committed, or written earlier in this run
+    and committed before this version)."""
+    if replace:
         writer.update_document(**to_fields(doc), chash=h.encode())
     else:
         writer.add_document(**to_fields(doc), chash=h.encode())

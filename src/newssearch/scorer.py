@@ -55,9 +55,9 @@ TITLE_BIGRAM_BOOST = 1.5
 EXACT_BIGRAM_BOOST = 1.0
 TITLE_ALL_BOOST = 0.5
 ADJACENT_BOOST = 1.5
-#: Constant score for a document in the place named by the query: enough to
-#: rank it above documents that merely mention the place's words.
-PLACE_SCORE = 10.0
+#: Margin between score tiers (documents in the place the query names above
+#: the others; see :func:`score_terms`).
+TIER_MARGIN = 10.0
 RESCORE_WINDOW = 50
 #: Memory budget of the per-snapshot postings cache (a common syllable in a
 #: 240k-document index is ~3 MB of arrays).
@@ -208,16 +208,6 @@ class TextIndex:
         scores = idf * (p.tf * (K1 + 1)) / (p.tf + K1 * ((1 - B) + B * fl / avg))
         return p.ids, scores.astype(np.float32)
 
-    def dense(self, field: str, term: str, weight: float = 1.0) -> tuple[BoolArray, FloatArray]:
-        """(presence, weighted score) as dense vectors over all documents."""
-        ids, scores = self.bm25(field, term)
-        present = np.zeros(self.n, dtype=bool)
-        score = np.zeros(self.n, dtype=np.float32)
-        if len(ids):
-            present[ids] = True
-            score[ids] = scores * weight
-        return present, score
-
 
 @dataclass
 class TermMatch:
@@ -273,6 +263,13 @@ class Scratch:
         match = SparseMatch(u, best + TIEBREAK * (self.total[u] - best), self.title[u], self.in_title[u])
         self._clear(u)
         return match
+
+    def take_best(self) -> tuple[IntArray, FloatArray]:
+        """The best field score of every touched document; resets."""
+        u = np.flatnonzero(self.hit)
+        best = self.best[u]
+        self._clear(u)
+        return u, best
 
     def take_max(self, parts: Iterable[tuple[SparseMatch, float]]) -> SparseMatch:
         """The per-document maximum of several matches (each scaled by its weight); resets."""
@@ -359,9 +356,8 @@ def add_exact_score(ti: TextIndex, t: QTerm, scratch: Scratch, score: FloatArray
         ids, s = ti.bm25(exact_field, t.exact)
         if len(ids):
             scratch.add(ids, s * FIELD_WEIGHTS[folded_field], False)
-    u = np.flatnonzero(scratch.hit)
-    score[u] += EXACT_BOOST * scratch.best[u]
-    scratch._clear(u)
+    u, best = scratch.take_best()
+    score[u] += EXACT_BOOST * best
 
 
 @dataclass
@@ -375,15 +371,15 @@ def score_terms(
     parsed: ParsedQuery,
     place_groups: list[tuple[list[int], list[str]]],
     relaxed: bool,
-    priors: list[tuple[BoolArray, list[int]]] | None = None,
+    tiers: list[BoolArray] | None = None,
 ) -> Scored:
     """Match and score the plain terms of a query.
 
     ``place_groups`` lists (indexes of the terms naming a place, that place's
     index keys): those terms may be satisfied by the document's place instead
-    of its words. ``priors`` lists (documents, indexes of terms naming what
-    they are, e.g. listings when the query names a kind of property): like
-    documents in the named place, they rank in a tier above the others.
+    of its words. Documents in the named place rank in a tier above the
+    others, and so do the documents of every mask in ``tiers`` (listings, when
+    the query names a kind of property).
     """
     n = ti.n
     scratch = Scratch(n)
@@ -396,7 +392,7 @@ def score_terms(
         score[m.ids] += m.score
     grouped: set[int] = set()
     clauses: list[BoolArray] = []
-    tiers: list[BoolArray] = []
+    tiers = list(tiers or [])
     for covered, keys in place_groups:
         words = np.ones(n, dtype=bool)
         for i in covered:
@@ -413,9 +409,6 @@ def score_terms(
     else:
         mask = np.ones(n, dtype=bool)
     # Boosts.
-    for docs, covered in priors or []:
-        if covered:
-            tiers.append(docs)
     for t in terms:
         if t.accented:
             add_exact_score(ti, t, scratch, score)
@@ -429,19 +422,17 @@ def score_terms(
             score[ids] += s * EXACT_BIGRAM_BOOST
     if len(matches) > 1:
         all_in_title = np.ones(n, dtype=bool)
-        title_total = scratch.total  # borrowed; zeroed again below
+        title_total = np.zeros(n, dtype=np.float32)
         for m in matches:
             all_in_title &= _dense_bool(n, m.ids[m.in_title])
             title_total[m.ids] += m.title_score
         both = np.flatnonzero(all_in_title)
         score[both] += TITLE_ALL_BOOST * title_total[both]
-        for m in matches:
-            title_total[m.ids] = 0
     if tiers:
         # Tiers, as a sort key before the score: a document in the place the
         # query names ranks above every document that merely mentions the
         # place's words; with a kind of property asked for, listings above news.
-        top = float(score[mask].max(initial=0.0)) + PLACE_SCORE
+        top = float(score[mask].max(initial=0.0)) + TIER_MARGIN
         for tier in tiers:
             score[tier] += top
     return Scored(mask, score)

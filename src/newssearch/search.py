@@ -305,12 +305,11 @@ class Engine:
             groups = [(covered, [_place_key(m)]) for m, covered in mentions if _place_key(m)]
             if parsed.terms:
                 # A place and a kind of property ("can ho my tho"): listings first.
-                priors: list[tuple[BoolArray, list[int]]] = []
-                intent = property_intent(parsed.terms) if groups else []
+                tiers: list[BoolArray] = []
                 listing = self._columns.vocab.index["type"].get("listing")
-                if intent and listing is not None:
-                    priors.append((cols.codes["type"] == listing, intent))
-                scored = score_terms(ti, parsed, groups, relaxed, priors)
+                if groups and listing is not None and property_intent(parsed.terms):
+                    tiers.append(cols.codes["type"] == listing)
+                scored = score_terms(ti, parsed, groups, relaxed, tiers)
                 mask, scores = scored.mask & cols.live, scored.score
             else:
                 mask, scores = cols.live.copy(), np.zeros(ti.n, dtype=np.float32)
