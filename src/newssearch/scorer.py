@@ -30,6 +30,7 @@ import numpy.typing as npt
 
 from .highlight import fold_same_length
 from .query import ParsedQuery, QTerm
+from .sidecar import SegmentPostings
 from .whoosh_fixes import field_lengths, prefix_frequencies
 
 FloatArray = npt.NDArray[np.float32]
@@ -124,6 +125,37 @@ def _leaf_postings(leaf: Any, field: str, term: str, offset: int) -> Postings | 
     return Postings(np.concatenate(id_parts) + offset, tf)
 
 
+def _deleted_mask(leaf: Any) -> BoolArray | None:
+    """The deleted documents of a segment as a mask, or None if it has none."""
+    try:
+        deleted = leaf.deleted_docs_set if leaf.has_deletions() else None
+    except Exception:
+        return None
+    if not deleted:
+        return None
+    mask = np.zeros(int(leaf.doc_count_all()), dtype=bool)
+    mask[np.fromiter(deleted, dtype=np.int64, count=len(deleted))] = True
+    return mask
+
+
+def _segment_postings(
+    leaf: Any, side: SegmentPostings | None, deleted: BoolArray | None, field: str, term: str, offset: int
+) -> Postings | None:
+    """A term's postings of live documents in one segment (ids offset to the whole index)."""
+    if side is None:
+        return _leaf_postings(leaf, field, term, offset)
+    found = side.get(field, term)
+    if found is None:
+        return None
+    ids, tf = found
+    if deleted is not None:
+        keep = ~deleted[ids]
+        ids, tf = ids[keep], tf[keep]
+        if not len(ids):
+            return None
+    return Postings(ids + offset, tf)
+
+
 class TextIndex:
     """Postings, field lengths and statistics of one Whoosh reader (one snapshot)."""
 
@@ -132,6 +164,9 @@ class TextIndex:
         self.reader = searcher.reader()
         self.n = int(self.reader.doc_count_all())
         self._leaves = list(self.reader.leaf_readers()) if self.n else []
+        # Each segment's own postings file, or None (then Whoosh decodes them).
+        self._sides = [SegmentPostings.open(leaf) for leaf, _ in self._leaves]
+        self._deleted = [_deleted_mask(leaf) for leaf, _ in self._leaves]
         self._cache: OrderedDict[tuple[str, str], Postings] = OrderedDict()
         self._cache_bytes = 0
         self._prefixes: dict[str, list[str]] = {}
@@ -147,7 +182,11 @@ class TextIndex:
             if hit is not None:
                 self._cache.move_to_end(key)
                 return hit
-        parts = [p for leaf, off in self._leaves if (p := _leaf_postings(leaf, field, term, off)) is not None]
+        parts = [
+            p
+            for (leaf, off), side, deleted in zip(self._leaves, self._sides, self._deleted, strict=True)
+            if (p := _segment_postings(leaf, side, deleted, field, term, off)) is not None
+        ]
         if not parts:
             result = _EMPTY
         elif len(parts) == 1:

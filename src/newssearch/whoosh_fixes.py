@@ -24,6 +24,15 @@ newssearch goes through :func:`top_docs`, which scores every match exactly.
    and term files into memory, 1.9 GB for the 243k-document index.
    :func:`install` gives those files a reader over the mapped memory instead.
 
+5. Postings for scoring. :func:`install` also installs
+   :mod:`newssearch.sidecar`: each segment written gets a file of its terms'
+   ids and frequencies as plain arrays, which the scorer reads instead of
+   unpickling Whoosh's blocks.
+
+6. The posting pool. :func:`install` replaces Whoosh's per-posting sorting
+   pool with :class:`newssearch.postingpool.TermPool`, which groups postings
+   by term (see there).
+
 """
 
 from __future__ import annotations
@@ -38,6 +47,8 @@ from whoosh.codec import whoosh3
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.filedb import structfile
 from whoosh.util.numeric import byte_to_length
+
+from . import postingpool, sidecar
 
 _LENGTH_TABLE = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.float32)
 
@@ -164,6 +175,8 @@ def install() -> None:
     """Patch the Whoosh hot spots described above (idempotent)."""
     whoosh3.W3PerDocReader.doc_field_length_reader = _doc_field_length_reader
     structfile.BufferFile.__init__ = _buffer_file_init
+    sidecar.install()
+    postingpool.install()
 
 
 def prefix_frequencies(reader: Any, field: str, prefix: str, budget: int = 5000) -> dict[str, int]:
