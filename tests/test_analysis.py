@@ -256,3 +256,38 @@ def test_index_search(small_index: Path, query: Query, expected: list[str]) -> N
         assert ix.schema["f"].analyzer == folded_analyzer()
     finally:
         ix.close()
+
+
+def test_index_time_fast_path_emits_what_the_whoosh_chain_emits() -> None:
+    """whoosh_fixes takes exact/folded terms from analysis.index_terms: for every
+    text field of the schema, the same (term, frequency, weight, encoded value)."""
+    import unicodedata
+
+    from whoosh import formats
+
+    from newssearch import whoosh_fixes
+    from newssearch.cli import sample_paths
+    from newssearch.ingest import read_paths
+    from newssearch.schema import build_schema
+
+    whoosh_fixes.install()
+    texts = ["", "   ", "TP.HCM, Q.7: 1,2 tỷ — 17/06/2022 100m2", "Hạ Long hạ long HẠ LONG", "LĐ-TB&XH ở ý"]
+    for d in read_paths(sample_paths()):
+        texts += [d.title, getattr(d, "body", "") or getattr(d, "description", "")]
+    texts.append(unicodedata.normalize("NFD", texts[-1]))
+    schema = build_schema()
+    fast_fields = 0
+    for name in schema.names():
+        field = schema[name]
+        fmt = getattr(field, "format", None)
+        if type(fmt) is formats.Frequency:
+            original = whoosh_fixes.ORIGINAL_FREQUENCY_WORD_VALUES
+        elif type(fmt) is formats.Positions:
+            original = whoosh_fixes.ORIGINAL_POSITIONS_WORD_VALUES
+        else:
+            continue
+        fast_fields += analysis.index_terms(field.analyzer, "x") is not None
+        for text in texts:
+            expected = list(original(fmt, text, field.analyzer, mode="index"))
+            assert list(fmt.word_values(text, field.analyzer, mode="index")) == expected, (name, text[:60])
+    assert fast_fields == 9  # title, summary, captions, body: exact and folded; meta (folded)

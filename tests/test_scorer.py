@@ -222,3 +222,48 @@ def test_reference_comparison_is_not_vacuous(engine: Engine) -> None:
     ti = engine.snapshot().text
     scored = score_terms(ti, parse_query("nha"), [], False)
     assert scored.mask.sum() > 1 and float(scored.score.max()) > 0
+
+
+
+@pytest.mark.parametrize("limit", [1, 3, 10, 60])
+def test_pruned_adjacency_rescore_ranks_like_rescoring_every_candidate(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    """_rank stops rescoring at the first candidate that cannot reach the best
+    ``limit`` even with the largest bonus; an unbounded bonus turns that off."""
+    from newssearch import scorer
+
+    queries = ["nha pho ha long", "ban nha mat tien", "quang ninh du lich", "can ho cho thue", "tin tuc xa hoi"]
+    snap = engine.snapshot()
+
+    def ranked() -> list[list[tuple[int, float | None]]]:
+        out = []
+        for q in queries:
+            parsed = parse_query(q)
+            mask, scores = engine._match(snap, parsed, [], relaxed=True)
+            assert scores is not None
+            out.append(engine._rank(snap, parsed, mask, scores, limit))
+        return out
+
+    pruned = ranked()
+    original_init = scorer.Adjacency.__init__
+
+    def unbounded(self: scorer.Adjacency, terms: list[QTerm]) -> None:
+        original_init(self, terms)
+        self.max_bonus = float("inf") if self.patterns else 0.0
+
+    monkeypatch.setattr(scorer.Adjacency, "__init__", unbounded)
+    full = ranked()
+    assert pruned == full
+    assert all(r and len(r) <= limit for r in full)
+
+
+def test_term_matches_are_cached_read_only_and_reused(engine: Engine) -> None:
+    ti = engine.snapshot().text
+    t = parse_query("quang ninh").terms[0]
+    first = match_term(ti, t)
+    key = next(k for k in ti.matches._items if k[0] == t.folded and not k[2])
+    cached = ti.matches.get(key)
+    assert cached is not None and not cached.score.flags.writeable
+    again = match_term(ti, t)
+    assert np.array_equal(first.score, again.score) and np.array_equal(first.present, again.present)

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from whoosh import formats, writing
 from whoosh import index as whoosh_index
-from whoosh import writing
 from whoosh.codec import whoosh3
 from whoosh.filedb.filestore import RamStorage
 
@@ -33,11 +33,12 @@ STOCK_FIELD_WRITER = sidecar.ORIGINAL_FIELD_WRITER
 STOCK_POOL = postingpool.ORIGINAL_POOL
 
 
-@pytest.fixture
-def stock_whoosh(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Write with Whoosh's own field writer and posting pool."""
-    monkeypatch.setattr(whoosh3.W3Codec, "field_writer", STOCK_FIELD_WRITER)
-    monkeypatch.setattr(writing, "PostingPool", STOCK_POOL)
+def stock_whoosh(m: pytest.MonkeyPatch) -> None:
+    """Write with Whoosh's own field writer, posting pool and analysis path."""
+    m.setattr(whoosh3.W3Codec, "field_writer", STOCK_FIELD_WRITER)
+    m.setattr(writing, "PostingPool", STOCK_POOL)
+    m.setattr(formats.Frequency, "word_values", whoosh_fixes.ORIGINAL_FREQUENCY_WORD_VALUES)
+    m.setattr(formats.Positions, "word_values", whoosh_fixes.ORIGINAL_POSITIONS_WORD_VALUES)
 
 
 def _docs() -> list[Any]:
@@ -82,8 +83,7 @@ def test_index_written_through_the_project_pool_equals_stock_whoosh(
     docs = _docs()
     IndexStore(tmp_path / "ours").write(docs, rebuild=True, procs=procs)
     with monkeypatch.context() as m:
-        m.setattr(whoosh3.W3Codec, "field_writer", STOCK_FIELD_WRITER)
-        m.setattr(writing, "PostingPool", STOCK_POOL)
+        stock_whoosh(m)
         IndexStore(tmp_path / "stock").write(docs, rebuild=True, procs=procs)
     for ti in _text_index(tmp_path / "ours"):
         assert ti._sides and all(side is not None for side in ti._sides)
@@ -108,8 +108,7 @@ def test_spilled_runs_and_incremental_merges_equal_stock_whoosh(
 
     write(tmp_path / "ours")
     with monkeypatch.context() as m:
-        m.setattr(whoosh3.W3Codec, "field_writer", STOCK_FIELD_WRITER)
-        m.setattr(writing, "PostingPool", STOCK_POOL)
+        stock_whoosh(m)
         write(tmp_path / "stock")
     ours, stock = _dump(tmp_path / "ours"), _dump(tmp_path / "stock")
     assert ours == stock

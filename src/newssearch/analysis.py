@@ -208,6 +208,24 @@ class JoinedFilter(Filter):  # type: ignore[misc]
                 yield out
 
 
+def index_terms(analyzer: Any, value: str) -> list[tuple[str, int]] | None:
+    """(term, position) of every token the exact or the folded analyzer emits
+    for ``value``, straight from :func:`tokenize` (no Whoosh token objects);
+    None for any other analyzer. The indexer's fast path (``whoosh_fixes``)."""
+    if type(analyzer) is VietnameseTokenizer:
+        return [(t.text, t.pos) for t in tokenize(value)]
+    items = getattr(analyzer, "items", None)
+    if (
+        items is not None
+        and len(items) == 2
+        and type(items[0]) is VietnameseTokenizer
+        and type(items[1]) is FoldFilter
+    ):
+        memo = _FOLD_CACHE
+        return [(memo.get(t.text) or fold_term(t.text), t.pos) for t in tokenize(value)]
+    return None
+
+
 def exact_analyzer() -> Analyzer:
     """Accent-exact syllables: normalised (NFKC, canonical tone placement), lowercased."""
     return VietnameseTokenizer()

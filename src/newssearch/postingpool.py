@@ -33,8 +33,9 @@ Entry = tuple[list[int], list[float], list[bytes | None]]
 #: One term of a field, with its postings.
 Group = tuple[str, bytes, list[int], list[float], list[bytes | None]]
 
-#: Terms per pickle call in a run file.
-CHUNK = 4096
+#: Postings per pickle call in a run file (a chunk of every run is in memory
+#: while runs are merged, so this bounds the merge's memory).
+CHUNK_POSTINGS = 16_384
 #: Estimated bytes per posting and per new term (list slots, a float, bytes header).
 POSTING_BYTES = 100
 TERM_BYTES = 250
@@ -143,8 +144,15 @@ class TermPool:
 
     def _write_groups(self, groups: Iterable[Group]) -> str:
         path, f = self._new_run()
-        it = iter(groups)
-        while chunk := list(itertools.islice(it, CHUNK)):
+        chunk: list[Group] = []
+        size = 0
+        for group in groups:
+            chunk.append(group)
+            size += len(group[2]) + 8
+            if size >= CHUNK_POSTINGS:
+                pickle.dump(chunk, f, pickle.HIGHEST_PROTOCOL)
+                chunk, size = [], 0
+        if chunk:
             pickle.dump(chunk, f, pickle.HIGHEST_PROTOCOL)
         f.close()
         return path

@@ -23,7 +23,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -63,6 +63,8 @@ RESCORE_WINDOW = 50
 #: Memory budget of the per-snapshot postings cache (a common syllable in a
 #: 240k-document index is ~3 MB of arrays).
 POSTINGS_CACHE_BYTES = 256 * 1024 * 1024
+#: Memory budget of the per-snapshot cache of query terms' matches.
+MATCH_CACHE_BYTES = 128 * 1024 * 1024
 #: An unfinished last word matches the most frequent words it begins.
 PREFIX_EXPANSIONS = 16
 PREFIX_MIN_LENGTH = 2
@@ -70,6 +72,38 @@ PREFIX_WEIGHT = 0.7
 PREFIX_FIELDS = ("title_f", "body_f")
 #: Fields searched for the words an unfinished last word may become.
 PREFIX_FIELD_WEIGHTS = {f: FIELD_WEIGHTS[f] for f in ("title_f", "summary_f", "body_f")}
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class ByteLru(Generic[K, V]):
+    """A thread-safe LRU map bounded by the bytes of its values."""
+
+    def __init__(self, budget: int, size: Callable[[V], int]) -> None:
+        self.budget = budget
+        self._size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+            return hit
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = value
+            self._bytes += self._size(value)
+            while self._bytes > self.budget and len(self._items) > 1:
+                _, old = self._items.popitem(last=False)
+                self._bytes -= self._size(old)
 
 
 @dataclass
@@ -167,21 +201,25 @@ class TextIndex:
         # Each segment's own postings file, or None (then Whoosh decodes them).
         self._sides = [SegmentPostings.open(leaf) for leaf, _ in self._leaves]
         self._deleted = [_deleted_mask(leaf) for leaf, _ in self._leaves]
-        self._cache: OrderedDict[tuple[str, str], Postings] = OrderedDict()
-        self._cache_bytes = 0
+        self._cache: ByteLru[tuple[str, str], Postings] = ByteLru(
+            POSTINGS_CACHE_BYTES, lambda p: p.ids.nbytes + p.tf.nbytes
+        )
+        # A query term's matches over all fields (common syllables recur in
+        # almost every query; scoring one over 100k documents costs ~5 ms).
+        self.matches: ByteLru[tuple[Any, ...], SparseMatch] = ByteLru(MATCH_CACHE_BYTES, _match_bytes)
+        self.exact: ByteLru[str, tuple[IntArray, FloatArray]] = ByteLru(
+            MATCH_CACHE_BYTES // 4, lambda m: m[0].nbytes + m[1].nbytes
+        )
         self._prefixes: dict[str, list[str]] = {}
         self._lengths: dict[str, FloatArray] = {}
         self._avg: dict[str, float] = {}
-        self._lock = threading.Lock()
 
     # -- raw data ------------------------------------------------------------
     def postings(self, field: str, term: str) -> Postings:
         key = (field, term)
-        with self._lock:
-            hit = self._cache.get(key)
-            if hit is not None:
-                self._cache.move_to_end(key)
-                return hit
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
         parts = [
             p
             for (leaf, off), side, deleted in zip(self._leaves, self._sides, self._deleted, strict=True)
@@ -193,13 +231,7 @@ class TextIndex:
             result = parts[0]
         else:
             result = Postings(np.concatenate([p.ids for p in parts]), np.concatenate([p.tf for p in parts]))
-        with self._lock:
-            if key not in self._cache:
-                self._cache[key] = result
-                self._cache_bytes += result.ids.nbytes + result.tf.nbytes
-            while self._cache_bytes > POSTINGS_CACHE_BYTES and len(self._cache) > 1:
-                _, old = self._cache.popitem(last=False)
-                self._cache_bytes -= old.ids.nbytes + old.tf.nbytes
+        self._cache.put(key, result)
         return result
 
     def expand_prefix(self, prefix: str) -> list[str]:
@@ -347,8 +379,14 @@ def sparse_term(
     """A query term in any field: where it matches and its disjunction-max score.
 
     With ``prefix`` (an unfinished last word), words beginning with the term
-    match too, at :data:`PREFIX_WEIGHT` of their score.
+    match too, at :data:`PREFIX_WEIGHT` of their score. Results are cached
+    per index snapshot (read-only arrays).
     """
+    prefix = prefix and len(t.folded) >= PREFIX_MIN_LENGTH and t.folded.isalnum()
+    key = (t.folded, t.parts, prefix, tuple(fields.items()))
+    cached = ti.matches.get(key)
+    if cached is not None:
+        return cached
     for field, weight in fields.items():
         ids, s = ti.bm25(field, t.folded)
         if len(ids):
@@ -361,14 +399,21 @@ def sparse_term(
             if len(ids):
                 scratch.add(ids, s, field == "title_f")
     match = scratch.take_dismax()
-    if prefix and len(t.folded) >= PREFIX_MIN_LENGTH and t.folded.isalnum():
+    if prefix:
         others = [
             (sparse_term(ti, QTerm(word, word, False, t.start, t.end), scratch, fields=PREFIX_FIELD_WEIGHTS), PREFIX_WEIGHT)
             for word in ti.expand_prefix(t.folded)
         ]
         if others:
             match = scratch.take_max([(match, 1.0), *others])
+    for a in (match.ids, match.score, match.title_score, match.in_title):
+        a.flags.writeable = False
+    ti.matches.put(key, match)
     return match
+
+
+def _match_bytes(m: SparseMatch) -> int:
+    return m.ids.nbytes + m.score.nbytes + m.title_score.nbytes + m.in_title.nbytes
 
 
 def _dense_bool(n: int, ids: IntArray) -> BoolArray:
@@ -391,11 +436,15 @@ def match_term(
 
 def add_exact_score(ti: TextIndex, t: QTerm, scratch: Scratch, score: FloatArray) -> None:
     """Add the extra score where the term appears with the diacritics the user typed."""
-    for folded_field, exact_field in EXACT_FIELDS.items():
-        ids, s = ti.bm25(exact_field, t.exact)
-        if len(ids):
-            scratch.add(ids, s * FIELD_WEIGHTS[folded_field], False)
-    u, best = scratch.take_best()
+    cached = ti.exact.get(t.exact)
+    if cached is None:
+        for folded_field, exact_field in EXACT_FIELDS.items():
+            ids, s = ti.bm25(exact_field, t.exact)
+            if len(ids):
+                scratch.add(ids, s * FIELD_WEIGHTS[folded_field], False)
+        cached = scratch.take_best()
+        ti.exact.put(t.exact, cached)
+    u, best = cached
     score[u] += EXACT_BOOST * best
 
 
@@ -477,26 +526,23 @@ def score_terms(
     return Scored(mask, score)
 
 
-def adjacency_bonus(
-    terms: list[QTerm], docs: Iterable[int], texts: Callable[[int], Iterable[str]]
-) -> dict[int, float]:
-    """For a few candidate documents: a bonus per adjacent query pair found next
-    to each other, in order, in the document's summary or body.
+class Adjacency:
+    """The rescore bonus of a document: :data:`ADJACENT_BOOST` per adjacent
+    query pair found next to each other, in order, in its summary or body.
 
     Checked on the stored text (folded character by character, one regular
     expression per pair) rather than on Whoosh positions: reading positions
     for a hundred scattered documents walks every posting block before them.
     """
-    pairs = [(a, b) for a, b in itertools.pairwise(terms) if not a.parts and not b.parts]
-    bonus: dict[int, float] = {}
-    if not pairs:
-        return bonus
-    patterns = [
-        re.compile(rf"(?<![0-9a-z]){re.escape(a.folded)}\s+{re.escape(b.folded)}(?![0-9a-z])") for a, b in pairs
-    ]
-    for d in docs:
-        folded = [fold_same_length(t) for t in texts(d) if t]
-        found = sum(1 for p in patterns if any(p.search(t) for t in folded))
-        if found:
-            bonus[d] = ADJACENT_BOOST * found
-    return bonus
+
+    def __init__(self, terms: list[QTerm]) -> None:
+        pairs = [(a, b) for a, b in itertools.pairwise(terms) if not a.parts and not b.parts]
+        self.patterns = [
+            re.compile(rf"(?<![0-9a-z]){re.escape(a.folded)}\s+{re.escape(b.folded)}(?![0-9a-z])") for a, b in pairs
+        ]
+        #: The largest bonus any document can get.
+        self.max_bonus = ADJACENT_BOOST * len(self.patterns)
+
+    def bonus(self, texts: Iterable[str]) -> float:
+        found = [fold_same_length(t) for t in texts if t]
+        return ADJACENT_BOOST * sum(1 for p in self.patterns if any(p.search(t) for t in found))

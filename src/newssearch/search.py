@@ -21,6 +21,7 @@ How a search runs:
 from __future__ import annotations
 
 import contextlib
+import heapq
 import threading
 import time
 from collections.abc import Iterable
@@ -49,7 +50,7 @@ from .places import (
 )
 from .query import ParsedQuery, QPhrase, QTerm, parse_query, property_intent
 from .schema import KEYWORD_COLUMNS, NUMERIC_COLUMNS, TEXT_FIELDS
-from .scorer import RESCORE_WINDOW, TextIndex, adjacency_bonus, match_term, score_terms
+from .scorer import RESCORE_WINDOW, Adjacency, TextIndex, match_term, score_terms
 from .suggest import Suggester
 from .vietnamese import fold
 from .whoosh_fixes import bytes_column, numeric_column, top_docs
@@ -63,6 +64,8 @@ TRANSACTION_LABELS = {"sale": "Bán", "rent": "Cho thuê"}
 #: Keyword facets returned with every search, in display order.
 KEYWORD_FACETS = ("type", "category", "author", "province", "district", "ward", "property_type", "transaction")
 MAX_FACET_VALUES = 30
+#: How much of a candidate's body the adjacency rescore reads.
+RESCORE_TEXT_CHARS = 3_000
 
 # ---------------------------------------------------------------------------
 # Columns
@@ -328,7 +331,12 @@ class Engine:
         self, snap: Snapshot, parsed: ParsedQuery, final: BoolArray, scores: FloatArray, limit: int
     ) -> list[tuple[int, float | None]]:
         """The best ``limit`` documents by score; the top of the list is
-        rescored with adjacency found in summaries and bodies."""
+        rescored with adjacency found in summaries and bodies.
+
+        Candidates are rescored best first, and the rescore stops at the first
+        one that could not reach the best ``limit`` even with the largest
+        bonus: the same ``limit`` documents, in the same order, as rescoring
+        all of them."""
         docs = np.flatnonzero(final)
         if limit <= 0 or not len(docs):
             return []
@@ -338,11 +346,17 @@ class Engine:
             top = np.argpartition(-doc_scores, window - 1)[:window]
             docs, doc_scores = docs[top], doc_scores[top]
         rescored = doc_scores.astype(np.float64)
-        if len(parsed.terms) > 1:
-            head = np.argsort(-rescored, kind="stable")[:RESCORE_WINDOW]
-            bonus = adjacency_bonus(parsed.terms, docs[head].tolist(), lambda d: _texts(snap, d))
-            for i in head:
-                rescored[i] += bonus.get(int(docs[i]), 0.0)
+        adjacency = Adjacency(parsed.terms)
+        if adjacency.max_bonus:
+            best: list[float] = []  # min-heap of the best ``limit`` rescored values so far
+            for i in np.argsort(-rescored, kind="stable")[:RESCORE_WINDOW]:
+                if len(best) >= limit and rescored[i] + adjacency.max_bonus < best[0]:
+                    break  # this candidate and every later one stay below the best ``limit``
+                rescored[i] += adjacency.bonus(_texts(snap, int(docs[i])))
+                if len(best) < limit:
+                    heapq.heappush(best, float(rescored[i]))
+                else:
+                    heapq.heappushpop(best, float(rescored[i]))
         order = np.lexsort((docs, -rescored))[:limit]
         return [(int(docs[i]), float(rescored[i])) for i in order]
 
@@ -564,7 +578,7 @@ def _place_key(m: PlaceMention) -> str:
 def _texts(snap: Snapshot, docnum: int) -> tuple[str, str]:
     raw = snap.searcher.stored_fields(docnum).get("raw") or {}
     body = raw.get("body") or raw.get("description") or ""
-    return raw.get("summary") or "", body[:8_000]
+    return raw.get("summary") or "", body[:RESCORE_TEXT_CHARS]
 
 
 def _docs_mask(searcher: Any, q: wq.Query, n: int) -> BoolArray:

@@ -29,6 +29,11 @@ newssearch goes through :func:`top_docs`, which scores every match exactly.
    ids and frequencies as plain arrays, which the scorer reads instead of
    unpickling Whoosh's blocks.
 
+7. Analysis at index time. For the exact and folded analyzers (tokenizer,
+   tokenizer + fold), the ``Frequency`` and ``Positions`` formats take the
+   terms and positions straight from :func:`newssearch.analysis.index_terms`
+   instead of a chain of Whoosh token generators; the output is the same.
+
 6. The posting pool. :func:`install` replaces Whoosh's per-posting sorting
    pool with :class:`newssearch.postingpool.TermPool`, which groups postings
    by term (see there).
@@ -38,17 +43,20 @@ newssearch goes through :func:`top_docs`, which scores every match exactly.
 from __future__ import annotations
 
 import io
+from collections import Counter
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from whoosh import collectors, columns
+from whoosh import collectors, columns, formats
 from whoosh.codec import whoosh3
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.filedb import structfile
+from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 
 from . import postingpool, sidecar
+from .analysis import index_terms
 
 _LENGTH_TABLE = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.float32)
 
@@ -171,12 +179,50 @@ def _buffer_file_init(self: Any, buf: Any, name: str | None = None, onclose: Any
         self.file = MemoryViewFile(buf)
 
 
+ORIGINAL_FREQUENCY_WORD_VALUES = formats.Frequency.word_values
+ORIGINAL_POSITIONS_WORD_VALUES = formats.Positions.word_values
+
+
+def _fast_terms(value: Any, analyzer: Any, kwargs: dict[str, Any]) -> list[tuple[str, int]] | None:
+    if not isinstance(value, str) or kwargs.get("start_pos") or kwargs.get("start_char"):
+        return None
+    return index_terms(analyzer, value)
+
+
+def _frequency_word_values(self: Any, value: Any, analyzer: Any, **kwargs: Any) -> Any:
+    terms = _fast_terms(value, analyzer, kwargs)
+    if terms is None:
+        return ORIGINAL_FREQUENCY_WORD_VALUES(self, value, analyzer, **kwargs)
+    fb = self.field_boost
+    freqs = Counter(term for term, _ in terms)  # first-seen order, as Whoosh's dict
+    return ((w, freq, float(freq) * fb, pack_uint(freq)) for w, freq in freqs.items())
+
+
+def _positions_word_values(self: Any, value: Any, analyzer: Any, **kwargs: Any) -> Any:
+    terms = _fast_terms(value, analyzer, kwargs)
+    if terms is None:
+        yield from ORIGINAL_POSITIONS_WORD_VALUES(self, value, analyzer, **kwargs)
+        return
+    fb = self.field_boost
+    poses: dict[str, list[int]] = {}
+    for term, pos in terms:
+        found = poses.get(term)
+        if found is None:
+            poses[term] = [pos]
+        else:
+            found.append(pos)
+    for w, poslist in poses.items():
+        yield (w, len(poslist), float(len(poslist)) * fb, self.encode(poslist))
+
+
 def install() -> None:
     """Patch the Whoosh hot spots described above (idempotent)."""
     whoosh3.W3PerDocReader.doc_field_length_reader = _doc_field_length_reader
     structfile.BufferFile.__init__ = _buffer_file_init
     sidecar.install()
     postingpool.install()
+    formats.Frequency.word_values = _frequency_word_values
+    formats.Positions.word_values = _positions_word_values
 
 
 def prefix_frequencies(reader: Any, field: str, prefix: str, budget: int = 5000) -> dict[str, int]:
