@@ -29,9 +29,11 @@ def test_band_edges_are_lower_inclusive() -> None:
 
 def test_code_and_at_least_counts() -> None:
     codes = np.array([0, 1, 1, 2], dtype=np.int32)
-    assert fc.code_counts(codes, np.array([True, True, True, False]), 3) == [1, 2, 0]
+    assert fc.code_counts(codes, np.array([True, True, True, False]), 3).tolist() == [1, 2, 0]
+    assert fc.code_counts(codes, np.array([0, 1, 2]), 3).tolist() == [1, 2, 0]  # document numbers
     beds = np.array([1, 2, 3, np.nan, 5])
     assert fc.at_least_counts(beds, np.ones(5, dtype=bool), (1, 3, 5)) == [4, 2, 1]
+    assert fc.at_least_counts(beds, np.array([0, 1, 2, 3, 4]), (1, 3, 5)) == [4, 2, 1]
 
 
 def test_find_band() -> None:

@@ -80,10 +80,12 @@ AREA_BANDS = _bands(
 BEDROOM_VALUES = (1, 2, 3, 4, 5)
 
 
-def band_counts(
-    values: npt.NDArray[np.float64], mask: npt.NDArray[np.bool_], bands: tuple[Band, ...]
-) -> list[int]:
-    """How many masked, non-missing values fall in each band."""
+#: The documents to count: a mask over all documents, or their numbers.
+Selection = npt.NDArray[np.bool_] | npt.NDArray[np.int64]
+
+
+def band_counts(values: npt.NDArray[np.float64], mask: Selection, bands: tuple[Band, ...]) -> list[int]:
+    """How many selected, non-missing values fall in each band."""
     v = values[mask]
     v = v[~np.isnan(v)]
     edges = [b.lo for b in bands[1:]]
@@ -92,16 +94,13 @@ def band_counts(
     return [int(c) for c in counts]
 
 
-def code_counts(codes: npt.NDArray[np.int32], mask: npt.NDArray[np.bool_], n_labels: int) -> list[int]:
-    """Counts of each dictionary code among masked documents (code 0 = no value)."""
-    counts = np.bincount(codes[mask], minlength=n_labels)
-    return [int(c) for c in counts]
+def code_counts(codes: npt.NDArray[np.int32], mask: Selection, n_labels: int) -> npt.NDArray[np.int64]:
+    """Counts of each dictionary code among selected documents (code 0 = no value)."""
+    return np.bincount(codes[mask], minlength=n_labels)
 
 
-def at_least_counts(
-    values: npt.NDArray[np.float64], mask: npt.NDArray[np.bool_], thresholds: tuple[int, ...]
-) -> list[int]:
-    """For each threshold N, how many masked documents have value >= N."""
+def at_least_counts(values: npt.NDArray[np.float64], mask: Selection, thresholds: tuple[int, ...]) -> list[int]:
+    """For each threshold N, how many selected documents have value >= N."""
     v = values[mask]
     v = v[~np.isnan(v)]
     return [int(np.count_nonzero(v >= n)) for n in thresholds]

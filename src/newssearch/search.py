@@ -411,12 +411,17 @@ class Engine:
         out: dict[str, list[FacetValue]] = {}
         errors: dict[str, str] = {}
 
-        def others(skip: str) -> BoolArray:
-            m = matched.copy()
-            for name, mask in masks.items():
-                if name != skip:
-                    m &= mask
-            return m
+        base: npt.NDArray[np.int64] | None = None
+
+        def others(skip: str) -> npt.NDArray[np.int64]:
+            """The matched documents that pass every selection but ``skip``'s (disjunctive facets)."""
+            nonlocal base
+            applied = [mask for name, mask in masks.items() if name != skip]
+            if applied:
+                return np.flatnonzero(np.logical_and.reduce([matched, *applied]))
+            if base is None:
+                base = np.flatnonzero(matched)
+            return base
 
         vocab = self._columns.vocab
         for name in KEYWORD_FACETS:
@@ -424,18 +429,16 @@ class Engine:
                 labels = vocab.labels[name]
                 counts = fc.code_counts(cols.codes[name], others(name), len(labels))
                 selected = self._codes_for(name, req.filters.get(name, []))
-                order = sorted(
-                    (c for c in range(1, len(labels)) if counts[c] or c in selected),
-                    key=lambda c: (-counts[c], labels[c]),
-                )[:MAX_FACET_VALUES]
+                present = {int(c) for c in np.flatnonzero(counts[1:]) + 1} | {c for c in selected if c}
+                order = sorted(present, key=lambda c: (-counts[c], labels[c]))[:MAX_FACET_VALUES]
                 order += [c for c in selected if c not in order]
                 out[name] = [
-                    FacetValue(labels[c], _label(name, labels[c]), counts[c], c in selected) for c in order
+                    FacetValue(labels[c], _label(name, labels[c]), int(counts[c]), c in selected) for c in order
                 ]
             except Exception as exc:  # a broken facet is reported; the search still answers
                 errors[name] = str(exc)
-        m = others("year")
-        years, year_counts = np.unique(cols.numbers["year"][m & ~np.isnan(cols.numbers["year"])], return_counts=True)
+        year_values = cols.numbers["year"][others("year")]
+        years, year_counts = np.unique(year_values[~np.isnan(year_values)], return_counts=True)
         out["year"] = [
             FacetValue(str(int(y)), str(int(y)), int(c), int(y) in req.years)
             for y, c in sorted(zip(years, year_counts, strict=True), reverse=True)
@@ -444,17 +447,17 @@ class Engine:
             ("price", "price_vnd", fc.PRICE_BANDS, req.price_min, req.price_max),
             ("area", "area_m2", fc.AREA_BANDS, req.area_min, req.area_max),
         ):
-            counts = fc.band_counts(cols.numbers[column], others(name), bands)
+            band = fc.band_counts(cols.numbers[column], others(name), bands)
             chosen = fc.find_band(bands, lo, hi)
             out[name] = [
                 FacetValue(b.value, b.label, c, b == chosen)
-                for b, c in zip(bands, counts, strict=True)
+                for b, c in zip(bands, band, strict=True)
                 if c or b == chosen
             ]
-        counts = fc.at_least_counts(cols.numbers["bedrooms"], others("bedrooms"), fc.BEDROOM_VALUES)
+        beds = fc.at_least_counts(cols.numbers["bedrooms"], others("bedrooms"), fc.BEDROOM_VALUES)
         out["bedrooms"] = [
             FacetValue(str(n), f"{n}+ phòng ngủ", c, req.bedrooms == n)
-            for n, c in zip(fc.BEDROOM_VALUES, counts, strict=True)
+            for n, c in zip(fc.BEDROOM_VALUES, beds, strict=True)
             if c or req.bedrooms == n
         ]
         return out, errors
