@@ -248,3 +248,65 @@ def test_term_pool_gives_postings_sorted_like_whoosh() -> None:
     assert list(again._read_run(again.runs[0])) == sorted(
         items[:-1], key=lambda t: (t[0], t[1], t[2])
     )
+
+
+def _nsp_bytes(root: Path) -> tuple[bytes, int]:
+    """The postings file of the index's first segment, and that segment's size."""
+    store = IndexStore(root)
+    gen = store.current_dir()
+    assert gen is not None
+    ix = whoosh_index.open_dir(str(gen))
+    with ix.reader() as r:
+        leaf = next(iter(r.leaf_readers()))[0]
+        f = leaf._storage.open_file(leaf._segment.make_filename(sidecar.EXT))
+        data = bytes(f.read())
+        count = int(leaf.doc_count_all())
+    ix.close()
+    return data, count
+
+
+def _damage(data: bytes, field: str, array: str, value: int) -> bytes:
+    """``data`` with every entry of one array of ``field``'s term table set to ``value``."""
+    import json
+    import struct
+
+    (at,) = struct.unpack("<Q", data[-12:-4])
+    entry = json.loads(data[at:-12])[field]
+    size = {"offsets": 8, "ends": 8}[array]
+    out = bytearray(data)
+    for i in range(entry["n"]):
+        pos = entry[array] + i * size
+        out[pos : pos + size] = struct.pack("<Q", value)
+    return bytes(out)
+
+
+def test_damaged_postings_files_raise_value_error_never_read_out_of_bounds(tmp_path: Path) -> None:
+    IndexStore(tmp_path / "ix").write(_docs())
+    data, count = _nsp_bytes(tmp_path / "ix")
+    good = sidecar.SegmentPostings(memoryview(data), doc_count=count)
+    assert good.get("title_f", "ha") is not None
+    for bad in (b"", b"NSP1", data[:-1], data[: len(data) // 2], b"NSP1" + b"\0" * 40 + data[-12:]):
+        with pytest.raises(ValueError):
+            sidecar.SegmentPostings(memoryview(bad), doc_count=count)
+    beyond = sidecar.SegmentPostings(memoryview(_damage(data, "title_f", "offsets", len(data) * 4)), doc_count=count)
+    with pytest.raises(ValueError):
+        beyond.get("title_f", "ha")
+    assert beyond.get("no_such_field", "ha") is None
+    wrong_docs = sidecar.SegmentPostings(memoryview(data), doc_count=1)
+    with pytest.raises(ValueError):
+        wrong_docs.get("title_f", "ha")
+
+
+def test_a_damaged_postings_file_falls_back_to_whoosh_postings(tmp_path: Path) -> None:
+    IndexStore(tmp_path / "ix").write(_docs())
+    data, count = _nsp_bytes(tmp_path / "ix")
+    for ti in _text_index(tmp_path / "ix"):
+        expected = ti.postings("body_f", "ha")
+        assert len(expected.ids)
+        ti._cache = type(ti._cache)(0, lambda p: 1)  # forget what was read
+        ti._sides[0] = sidecar.SegmentPostings(
+            memoryview(_damage(data, "body_f", "offsets", len(data) * 4)), doc_count=count
+        )
+        got = ti.postings("body_f", "ha")
+        assert ti._sides[0] is None  # Whoosh's postings from now on
+        assert np.array_equal(got.ids, expected.ids) and np.allclose(got.tf, expected.tf)

@@ -17,6 +17,7 @@ into milliseconds, and it makes the ranking explicit:
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 import re
 import threading
@@ -34,6 +35,7 @@ from .sidecar import SegmentPostings
 from .whoosh_fixes import field_lengths, prefix_frequencies
 
 FloatArray = npt.NDArray[np.float32]
+log = logging.getLogger(__name__)
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 
@@ -220,11 +222,16 @@ class TextIndex:
         hit = self._cache.get(key)
         if hit is not None:
             return hit
-        parts = [
-            p
-            for (leaf, off), side, deleted in zip(self._leaves, self._sides, self._deleted, strict=True)
-            if (p := _segment_postings(leaf, side, deleted, field, term, off)) is not None
-        ]
+        parts = []
+        for i, ((leaf, off), deleted) in enumerate(zip(self._leaves, self._deleted, strict=True)):
+            try:
+                p = _segment_postings(leaf, self._sides[i], deleted, field, term, off)
+            except ValueError as exc:  # a damaged postings file: read this segment through Whoosh
+                log.warning("postings file of segment %s unusable (%s); reading Whoosh's postings", i, exc)
+                self._sides[i] = None
+                p = _leaf_postings(leaf, field, term, off)
+            if p is not None:
+                parts.append(p)
         if not parts:
             result = _EMPTY
         elif len(parts) == 1:

@@ -284,15 +284,38 @@ class SidecarFieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
         super().close()
 
 
+_DELTA_SIZES = np.array([t.itemsize for t in DELTA_TYPES] + [0] * 13, dtype=np.int64)
+_TF_SIZES = np.array([t.itemsize for t in TF_TYPES] + [0] * 13, dtype=np.int64)
+
+
 class _FieldTable:
+    """One field's term table; checked against the file's size when it is opened
+    (a damaged file raises ValueError here, never an out-of-bounds read later)."""
+
     def __init__(self, buf: memoryview, entry: dict[str, int]) -> None:
+        limit = len(buf) - 12
         n = int(entry["n"])
+        if n < 0:
+            raise ValueError("negative term count")
+        for name, size in (("ends", 8), ("offsets", 8), ("counts", 4), ("codes", 1), ("blob", 0)):
+            at = int(entry[name])
+            if at < 0 or at + n * size > limit:
+                raise ValueError(f"the {name} array runs past the end of the file")
         self.n = n
-        self.ends = np.frombuffer(buf, dtype="<u8", count=n, offset=entry["ends"])
-        self.blob = buf[entry["blob"] :]
-        self.offsets = np.frombuffer(buf, dtype="<u8", count=n, offset=entry["offsets"])
-        self.counts = np.frombuffer(buf, dtype="<u4", count=n, offset=entry["counts"])
-        self.codes = np.frombuffer(buf, dtype="<u1", count=n, offset=entry["codes"])
+        self.ends = np.frombuffer(buf, dtype="<u8", count=n, offset=int(entry["ends"]))
+        self.blob = buf[int(entry["blob"]) : limit]
+        self.offsets = np.frombuffer(buf, dtype="<u8", count=n, offset=int(entry["offsets"]))
+        self.counts = np.frombuffer(buf, dtype="<u4", count=n, offset=int(entry["counts"]))
+        self.codes = np.frombuffer(buf, dtype="<u1", count=n, offset=int(entry["codes"]))
+        if n:
+            sizes = _DELTA_SIZES[self.codes & 0xF] + _TF_SIZES[self.codes >> 4]
+            if (
+                not sizes.all()
+                or int((self.offsets.astype(np.int64) + self.counts * sizes).max()) > limit
+                or int(self.ends[-1]) > len(self.blob)
+                or bool((np.diff(self.ends.astype(np.int64)) < 0).any())
+            ):
+                raise ValueError("a term or its postings lie outside the file")
 
     def find(self, key: bytes) -> int:
         """The index of ``key`` in the table, or -1."""
@@ -314,13 +337,20 @@ class _FieldTable:
 class SegmentPostings:
     """The ``.nsp`` file of one segment."""
 
-    def __init__(self, buf: memoryview, keep: Any = None) -> None:
+    def __init__(self, buf: memoryview, keep: Any = None, doc_count: int | None = None) -> None:
         if len(buf) < 16 or bytes(buf[:4]) != MAGIC or bytes(buf[-4:]) != MAGIC:
             raise ValueError("not a newssearch postings file")
         (at,) = struct.unpack("<Q", bytes(buf[-12:-4]))
+        if not 4 <= at <= len(buf) - 12:
+            raise ValueError("damaged directory offset")
         self._buf = buf
         self._keep = keep  # the open file or mapping behind ``buf``
-        self._directory: dict[str, dict[str, int]] = json.loads(bytes(buf[at:-12]))
+        #: Documents in the segment: a damaged file naming others raises ValueError.
+        self.doc_count = doc_count
+        directory = json.loads(bytes(buf[at:-12]))
+        if not isinstance(directory, dict) or not all(isinstance(v, dict) for v in directory.values()):
+            raise ValueError("damaged directory")
+        self._directory: dict[str, dict[str, int]] = directory
         self._tables: dict[str, _FieldTable] = {}
 
     @classmethod
@@ -332,6 +362,7 @@ class SegmentPostings:
             return None
         name = segment.make_filename(EXT)
         try:
+            count = int(leaf.doc_count_all())
             if not storage.file_exists(name):
                 return None
             f = storage.open_file(name)
@@ -340,14 +371,14 @@ class SegmentPostings:
         try:
             inner = getattr(f, "_buf", None)
             if inner is not None:
-                return cls(memoryview(inner), keep=inner)
+                return cls(memoryview(inner), keep=inner, doc_count=count)
             fileobj = getattr(f, "file", None)
             try:
                 mapped = mmap.mmap(fileobj.fileno(), 0, access=mmap.ACCESS_READ)  # type: ignore[union-attr]
-                return cls(memoryview(mapped), keep=mapped)
+                return cls(memoryview(mapped), keep=mapped, doc_count=count)
             except Exception:
                 f.seek(0)
-                return cls(memoryview(f.read()))
+                return cls(memoryview(f.read()), doc_count=count)
         except ValueError:
             return None
 
@@ -360,11 +391,18 @@ class SegmentPostings:
             entry = self._directory.get(field)
             if entry is None:
                 return None
-            table = self._tables[field] = _FieldTable(self._buf, entry)
+            try:
+                table = _FieldTable(self._buf, entry)
+            except (KeyError, TypeError) as exc:
+                raise ValueError(f"damaged directory entry for {field!r}") from exc
+            self._tables[field] = table
         return table
 
     def get(self, field: str, term: str | bytes) -> tuple[IntArray, FloatArray] | None:
-        """Document numbers (ascending) and frequencies of ``term``, or None."""
+        """Document numbers (ascending) and frequencies of ``term``, or None.
+
+        Raises ValueError when the file is damaged (the caller reads Whoosh's
+        own postings instead)."""
         table = self._table(field)
         if table is None:
             return None
@@ -372,7 +410,10 @@ class SegmentPostings:
         i = table.find(key)
         if i < 0:
             return None
-        return decode(self._buf, int(table.offsets[i]), int(table.counts[i]), int(table.codes[i]))
+        ids, tf = decode(self._buf, int(table.offsets[i]), int(table.counts[i]), int(table.codes[i]))
+        if self.doc_count is not None and len(ids) and int(ids[-1]) >= self.doc_count:
+            raise ValueError(f"postings of {field}:{key!r} name documents outside the segment")
+        return ids, tf
 
     def terms(self, field: str) -> list[bytes]:
         """Every term of ``field`` in byte order (for tests and tools)."""
