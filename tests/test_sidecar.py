@@ -310,3 +310,58 @@ def test_a_damaged_postings_file_falls_back_to_whoosh_postings(tmp_path: Path) -
         got = ti.postings("body_f", "ha")
         assert ti._sides[0] is None  # Whoosh's postings from now on
         assert np.array_equal(got.ids, expected.ids) and np.allclose(got.tf, expected.tf)
+
+
+def test_malformed_tables_and_directories_are_unusable_not_errors(tmp_path: Path) -> None:
+    """Half-invalid encoding bytes, non-numeric or infinite counts, absurd nesting."""
+    import json
+    import struct
+
+    IndexStore(tmp_path / "ix").write(_docs())
+    data, count = _nsp_bytes(tmp_path / "ix")
+    (at,) = struct.unpack("<Q", data[-12:-4])
+    directory = json.loads(data[at:-12])
+    entry = directory["title_f"]
+    for code in (0x30, 0x03, 0xFF):
+        bad = bytearray(data)
+        bad[entry["codes"] : entry["codes"] + entry["n"]] = bytes([code]) * entry["n"]
+        with pytest.raises(ValueError):
+            sidecar.SegmentPostings(memoryview(bytes(bad)), doc_count=count).get("title_f", "ha")
+    for broken in ({**entry, "n": "many"}, {**entry, "n": 1e308}, {"n": 3}):
+        tail = json.dumps({**directory, "title_f": broken}).encode()
+        rebuilt = data[:at] + tail + struct.pack("<Q", at) + sidecar.MAGIC
+        with pytest.raises(ValueError):
+            sidecar.SegmentPostings(memoryview(rebuilt), doc_count=count).get("title_f", "ha")
+    nested = data[:at] + b"[" * 100_000 + struct.pack("<Q", at) + sidecar.MAGIC
+    with pytest.raises(RecursionError):
+        sidecar.SegmentPostings(memoryview(nested), doc_count=count)
+
+
+def test_engine_close_releases_the_postings_files(tmp_path: Path) -> None:
+    IndexStore(tmp_path / "ix").write(_docs())
+    engine = Engine(tmp_path / "ix")
+    assert engine.search(SearchRequest(q="ha long")).total
+    sides = [s for s in engine.snapshot().text._sides if s is not None]
+    assert sides
+    engine.close()
+    assert all(s._keep is None and not s._tables for s in sides)
+
+
+def test_term_pool_merges_at_most_max_open_runs_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(postingpool, "MAX_OPEN_RUNS", 4)
+    pool = postingpool.TermPool(RamStorage(), None)
+    pool.limit = 1
+    items = [("body", bytes([97 + d % 3]), d, 1.0, None) for d in range(30)]
+    for item in items:
+        pool.add(item)
+    assert len(pool.runs) >= 29
+    fan_in: list[int] = []
+    original = postingpool.merge_groups
+
+    def counting(sources: list[Any]) -> Iterator[Any]:
+        fan_in.append(len(sources))
+        return original(sources)
+
+    monkeypatch.setattr(postingpool, "merge_groups", counting)
+    assert list(pool.iter_postings()) == sorted(items, key=lambda t: (t[0], t[1], t[2]))
+    assert len(pool.runs) == 0 and fan_in and max(fan_in) <= 4

@@ -243,7 +243,7 @@ class IndexStore:
         *,
         rebuild: bool = False,
         procs: int = 1,
-        limitmb: int = 128,  # per writer process; Whoosh underestimates its pool memory
+        limitmb: int = 128,  # per writer process: the term pool spills a run past this estimate
         batch_size: int | None = 50_000,
         lock_timeout: float = 30.0,
         progress: Callable[[int], None] | None = None,

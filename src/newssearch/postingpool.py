@@ -36,6 +36,8 @@ Group = tuple[str, bytes, list[int], list[float], list[bytes | None]]
 #: Postings per pickle call in a run file (a chunk of every run is in memory
 #: while runs are merged, so this bounds the merge's memory).
 CHUNK_POSTINGS = 16_384
+#: Most runs merged at once (each is an open file and a chunk in memory).
+MAX_OPEN_RUNS = 128
 #: Estimated bytes per posting and per new term (list slots, a float, bytes header).
 POSTING_BYTES = 100
 TERM_BYTES = 250
@@ -200,6 +202,8 @@ class TermPool:
         if not self.runs:
             return self._memory_groups()
         self.save()
+        if len(self.runs) > MAX_OPEN_RUNS:  # as Whoosh's pool: bounded open files and merge memory
+            self.reduce_to(MAX_OPEN_RUNS, MAX_OPEN_RUNS)
         runs, self.runs = self.runs, []
         return merge_groups([self._read_groups(p) for p in runs])
 

@@ -216,6 +216,13 @@ class TextIndex:
         self._lengths: dict[str, FloatArray] = {}
         self._avg: dict[str, float] = {}
 
+    def close(self) -> None:
+        """Release the segments' postings files (before the searcher closes)."""
+        for side in self._sides:
+            if side is not None:
+                side.close()
+        self._sides = [None] * len(self._sides)
+
     # -- raw data ------------------------------------------------------------
     def postings(self, field: str, term: str) -> Postings:
         key = (field, term)
@@ -226,7 +233,7 @@ class TextIndex:
         for i, ((leaf, off), deleted) in enumerate(zip(self._leaves, self._deleted, strict=True)):
             try:
                 p = _segment_postings(leaf, self._sides[i], deleted, field, term, off)
-            except ValueError as exc:  # a damaged postings file: read this segment through Whoosh
+            except Exception as exc:  # a damaged postings file: read this segment through Whoosh
                 log.warning("postings file of segment %s unusable (%s); reading Whoosh's postings", i, exc)
                 self._sides[i] = None
                 p = _leaf_postings(leaf, field, term, off)

@@ -232,6 +232,8 @@ class Engine:
         with self._lock:
             if self._snap is not None:
                 with contextlib.suppress(Exception):
+                    self._snap.text.close()
+                with contextlib.suppress(Exception):
                     self._snap.searcher.close()
                 self._snap = None
 

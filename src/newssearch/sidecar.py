@@ -33,6 +33,7 @@ order).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import mmap
@@ -116,8 +117,8 @@ def encode(ids: list[int], tfs: list[float]) -> tuple[bytes, int]:
             tt = 0 if tmax < 1 << 8 else 1 if tmax < 1 << 16 else 2
         else:
             tt = 2
-        d_bytes = array("BHI"[dt], deltas).tobytes()
-        t_bytes = array("f", tfs).tobytes() if tt == 2 else array("BH"[tt], ints).tobytes()
+        d_bytes = np.asarray(deltas, dtype=DELTA_TYPES[dt]).tobytes()
+        t_bytes = np.asarray(tfs if tt == 2 else ints, dtype=TF_TYPES[tt]).tobytes()
         return d_bytes + t_bytes, dt | tt << 4
     id_arr = np.asarray(ids, dtype=np.int64)
     deltas_arr = np.diff(id_arr, prepend=0)
@@ -308,10 +309,12 @@ class _FieldTable:
         self.counts = np.frombuffer(buf, dtype="<u4", count=n, offset=int(entry["counts"]))
         self.codes = np.frombuffer(buf, dtype="<u1", count=n, offset=int(entry["codes"]))
         if n:
-            sizes = _DELTA_SIZES[self.codes & 0xF] + _TF_SIZES[self.codes >> 4]
+            delta_codes, tf_codes = self.codes & 0xF, self.codes >> 4
+            if int(delta_codes.max()) >= len(DELTA_TYPES) or int(tf_codes.max()) >= len(TF_TYPES):
+                raise ValueError("unknown postings encoding")
+            sizes = _DELTA_SIZES[delta_codes] + _TF_SIZES[tf_codes]
             if (
-                not sizes.all()
-                or int((self.offsets.astype(np.int64) + self.counts * sizes).max()) > limit
+                int((self.offsets.astype(np.int64) + self.counts * sizes).max()) > limit
                 or int(self.ends[-1]) > len(self.blob)
                 or bool((np.diff(self.ends.astype(np.int64)) < 0).any())
             ):
@@ -368,19 +371,32 @@ class SegmentPostings:
             f = storage.open_file(name)
         except Exception:
             return None
+        inner = getattr(f, "_buf", None)
+        keep: Any = inner
         try:
-            inner = getattr(f, "_buf", None)
             if inner is not None:
-                return cls(memoryview(inner), keep=inner, doc_count=count)
-            fileobj = getattr(f, "file", None)
-            try:
-                mapped = mmap.mmap(fileobj.fileno(), 0, access=mmap.ACCESS_READ)  # type: ignore[union-attr]
-                return cls(memoryview(mapped), keep=mapped, doc_count=count)
-            except Exception:
-                f.seek(0)
-                return cls(memoryview(f.read()), doc_count=count)
-        except ValueError:
+                buf = memoryview(inner)
+            else:
+                try:
+                    keep = mmap.mmap(f.file.fileno(), 0, access=mmap.ACCESS_READ)
+                    buf = memoryview(keep)
+                except Exception:  # not a real file: read it
+                    f.seek(0)
+                    keep, buf = None, memoryview(f.read())
+                f.close()
+            return cls(buf, keep=keep, doc_count=count)
+        except Exception:  # damaged beyond reading its directory: use Whoosh's postings
             return None
+
+    def close(self) -> None:
+        """Let go of the file's memory (the segment's mapping can then be closed)."""
+        self._tables.clear()
+        with contextlib.suppress(BufferError, ValueError):
+            self._buf.release()
+        if isinstance(self._keep, mmap.mmap):
+            with contextlib.suppress(BufferError, ValueError):
+                self._keep.close()
+        self._keep = None
 
     def fields(self) -> list[str]:
         return list(self._directory)
@@ -393,7 +409,9 @@ class SegmentPostings:
                 return None
             try:
                 table = _FieldTable(self._buf, entry)
-            except (KeyError, TypeError) as exc:
+            except ValueError:
+                raise
+            except Exception as exc:  # a malformed entry (missing, wrong type, out of range)
                 raise ValueError(f"damaged directory entry for {field!r}") from exc
             self._tables[field] = table
         return table
