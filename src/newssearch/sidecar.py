@@ -38,6 +38,7 @@ import itertools
 import json
 import mmap
 import struct
+import sys
 from array import array
 from typing import Any
 
@@ -50,6 +51,9 @@ MAGIC = b"NSP1"
 DELTA_TYPES = (np.dtype("<u1"), np.dtype("<u2"), np.dtype("<u4"))
 TF_TYPES = (np.dtype("<u1"), np.dtype("<u2"), np.dtype("<f4"))
 _FLUSH_BYTES = 1 << 20
+_BIG_ENDIAN = sys.byteorder == "big"
+#: array typecodes of 1-, 2- and 4-byte unsigned ints on this platform.
+_UINT_CODES = "B" + "H" + next(c for c in "IL" if array(c).itemsize == 4)
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float32]
@@ -117,8 +121,12 @@ def encode(ids: list[int], tfs: list[float]) -> tuple[bytes, int]:
             tt = 0 if tmax < 1 << 8 else 1 if tmax < 1 << 16 else 2
         else:
             tt = 2
-        d_bytes = np.asarray(deltas, dtype=DELTA_TYPES[dt]).tobytes()
-        t_bytes = np.asarray(tfs if tt == 2 else ints, dtype=TF_TYPES[tt]).tobytes()
+        d_arr = array(_UINT_CODES[dt], deltas)
+        t_arr = array("f", tfs) if tt == 2 else array("BH"[tt], ints)
+        if _BIG_ENDIAN:
+            d_arr.byteswap()
+            t_arr.byteswap()
+        d_bytes, t_bytes = d_arr.tobytes(), t_arr.tobytes()
         return d_bytes + t_bytes, dt | tt << 4
     id_arr = np.asarray(ids, dtype=np.int64)
     deltas_arr = np.diff(id_arr, prepend=0)
