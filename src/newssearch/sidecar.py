@@ -103,24 +103,26 @@ class _FieldDirectory:
         )
 
 
+def _width(top: int) -> int:
+    """0, 1 or 2: the index of the smallest unsigned type (1, 2, 4 bytes) holding ``top``."""
+    return 0 if top < 1 << 8 else 1 if top < 1 << 16 else 2
+
+
 def encode(ids: list[int], tfs: list[float]) -> tuple[bytes, int]:
-    """A term's postings as bytes, and their code byte."""
+    """A term's postings as bytes, and their code byte (type 2 of the
+    frequencies is float32: used when they are not whole numbers)."""
     if len(ids) == 1:
         d, t = ids[0], tfs[0]
-        dt = 0 if d < 1 << 8 else 1 if d < 1 << 16 else 2
+        dt = _width(d)
         ti = round(t)
-        tt = (0 if ti < 1 << 8 else 1 if ti < 1 << 16 else 2) if abs(ti - t) < 1e-4 else 2
+        tt = _width(ti) if abs(ti - t) < 1e-4 else 2
         return struct.pack("<" + "BHI"[dt] + ("BHf"[tt]), d, ti if tt < 2 else t), dt | tt << 4
     if len(ids) < 16:
         deltas = [ids[0], *(b - a for a, b in itertools.pairwise(ids))]
-        top = max(deltas)
-        dt = 0 if top < 1 << 8 else 1 if top < 1 << 16 else 2
+        dt = _width(max(deltas))
         ints = [round(t) for t in tfs]
-        if all(abs(a - b) < 1e-4 for a, b in zip(ints, tfs, strict=True)):
-            tmax = max(ints)
-            tt = 0 if tmax < 1 << 8 else 1 if tmax < 1 << 16 else 2
-        else:
-            tt = 2
+        whole = all(abs(a - b) < 1e-4 for a, b in zip(ints, tfs, strict=True))
+        tt = _width(max(ints)) if whole else 2
         d_arr = array(_UINT_CODES[dt], deltas)
         t_arr = array("f", tfs) if tt == 2 else array("BH"[tt], ints)
         if _BIG_ENDIAN:
@@ -130,15 +132,10 @@ def encode(ids: list[int], tfs: list[float]) -> tuple[bytes, int]:
         return d_bytes + t_bytes, dt | tt << 4
     id_arr = np.asarray(ids, dtype=np.int64)
     deltas_arr = np.diff(id_arr, prepend=0)
-    top = int(deltas_arr.max())
-    dt = 0 if top < 1 << 8 else 1 if top < 1 << 16 else 2
+    dt = _width(int(deltas_arr.max()))
     tf_arr = np.asarray(tfs, dtype=np.float64)
     rounded = np.rint(tf_arr)
-    if np.all(np.abs(rounded - tf_arr) < 1e-4):
-        tmax = int(rounded.max())
-        tt = 0 if tmax < 1 << 8 else 1 if tmax < 1 << 16 else 2
-    else:
-        tt = 2
+    tt = _width(int(rounded.max())) if np.all(np.abs(rounded - tf_arr) < 1e-4) else 2
     tf_out = tf_arr if tt == 2 else rounded
     data = deltas_arr.astype(DELTA_TYPES[dt]).tobytes() + tf_out.astype(TF_TYPES[tt]).tobytes()
     return data, dt | tt << 4
