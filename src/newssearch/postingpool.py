@@ -64,14 +64,14 @@ def merge_groups(sources: list[Iterable[Group]]) -> Iterator[Group]:
     current: Group | None = None
     for group in merge(*sources, key=lambda g: (g[0], g[1])):
         if current is not None and current[0] == group[0] and current[1] == group[1]:
+            # The lists are the pool's own (unpickled or taken from memory): extend in place.
             ids, weights, values = current[2], current[3], current[4]
             ordered = not ids or not group[2] or ids[-1] < group[2][0]
-            ids = ids + group[2]
-            weights = weights + group[3]
-            values = values + group[4]
+            ids.extend(group[2])
+            weights.extend(group[3])
+            values.extend(group[4])
             if not ordered and not _ordered(ids):
-                ids, weights, values = _sorted_entry(ids, weights, values)
-            current = (current[0], current[1], ids, weights, values)
+                current = (current[0], current[1], *_sorted_entry(ids, weights, values))
             continue
         if current is not None:
             yield current

@@ -1,8 +1,9 @@
-"""BM25F matching and scoring with NumPy over Whoosh postings.
+"""BM25F matching and scoring with NumPy over the index's postings.
 
-Whoosh stores the postings; this module reads a term's postings once (block by
-block, as arrays) and does set algebra and BM25F arithmetic on dense NumPy
-vectors, one slot per document number. Compared with Whoosh's pure-Python
+This module reads a term's postings once per snapshot (from each segment's
+postings file, :mod:`newssearch.sidecar`, or through Whoosh for a segment
+without one) and does set algebra and BM25F arithmetic with NumPy, touching
+only the documents in each term's postings. Compared with Whoosh's pure-Python
 matcher tree this turns "score every match of a common syllable" from seconds
 into milliseconds, and it makes the ranking explicit:
 
@@ -35,9 +36,9 @@ from .sidecar import SegmentPostings
 from .whoosh_fixes import field_lengths, prefix_frequencies
 
 FloatArray = npt.NDArray[np.float32]
-log = logging.getLogger(__name__)
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
+log = logging.getLogger(__name__)
 
 K1 = 1.2
 B = 0.75
@@ -175,11 +176,10 @@ def _deleted_mask(leaf: Any) -> BoolArray | None:
 
 
 def _segment_postings(
-    leaf: Any, side: SegmentPostings | None, deleted: BoolArray | None, field: str, term: str, offset: int
+    side: SegmentPostings, deleted: BoolArray | None, field: str, term: str, offset: int
 ) -> Postings | None:
-    """A term's postings of live documents in one segment (ids offset to the whole index)."""
-    if side is None:
-        return _leaf_postings(leaf, field, term, offset)
+    """A term's postings of live documents in one segment's postings file (ids
+    offset to the whole index); ValueError if the file is damaged."""
     found = side.get(field, term)
     if found is None:
         return None
@@ -231,11 +231,15 @@ class TextIndex:
             return hit
         parts = []
         for i, ((leaf, off), deleted) in enumerate(zip(self._leaves, self._deleted, strict=True)):
-            try:
-                p = _segment_postings(leaf, self._sides[i], deleted, field, term, off)
-            except Exception as exc:  # a damaged postings file: read this segment through Whoosh
-                log.warning("postings file of segment %s unusable (%s); reading Whoosh's postings", i, exc)
-                self._sides[i] = None
+            side = self._sides[i]
+            p = None
+            if side is not None:
+                try:
+                    p = _segment_postings(side, deleted, field, term, off)
+                except Exception as exc:  # a damaged postings file: read this segment through Whoosh
+                    log.warning("postings file of segment %s unusable (%s); reading Whoosh's postings", i, exc)
+                    self._sides[i] = side = None
+            if side is None:
                 p = _leaf_postings(leaf, field, term, off)
             if p is not None:
                 parts.append(p)

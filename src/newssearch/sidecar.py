@@ -290,8 +290,8 @@ class SidecarFieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
         super().close()
 
 
-_DELTA_SIZES = np.array([t.itemsize for t in DELTA_TYPES] + [0] * 13, dtype=np.int64)
-_TF_SIZES = np.array([t.itemsize for t in TF_TYPES] + [0] * 13, dtype=np.int64)
+_DELTA_SIZES = np.array([t.itemsize for t in DELTA_TYPES], dtype=np.int64)
+_TF_SIZES = np.array([t.itemsize for t in TF_TYPES], dtype=np.int64)
 
 
 class _FieldTable:

@@ -29,14 +29,14 @@ newssearch goes through :func:`top_docs`, which scores every match exactly.
    ids and frequencies as plain arrays, which the scorer reads instead of
    unpickling Whoosh's blocks.
 
+6. The posting pool. :func:`install` replaces Whoosh's per-posting sorting
+   pool with :class:`newssearch.postingpool.TermPool`, which groups postings
+   by term (see there).
+
 7. Analysis at index time. For the exact and folded analyzers (tokenizer,
    tokenizer + fold), the ``Frequency`` and ``Positions`` formats take the
    terms and positions straight from :func:`newssearch.analysis.index_terms`
    instead of a chain of Whoosh token generators; the output is the same.
-
-6. The posting pool. :func:`install` replaces Whoosh's per-posting sorting
-   pool with :class:`newssearch.postingpool.TermPool`, which groups postings
-   by term (see there).
 
 """
 
