@@ -40,7 +40,7 @@ from typing import Any
 
 from whoosh.fields import TEXT
 
-from newssearch import analysis
+from newssearch.store import analysis
 from newssearch.vietnamese import fold, normalize, tokenize
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -92,7 +92,7 @@ def build_engine(name: str, files: list[Path], run_dir: Path, procs: int, reuse:
 def code_version(name: str) -> str | None:
     """What an index depends on besides the corpus (newssearch: its schema version)."""
     if name == "newssearch":
-        from newssearch.schema import SCHEMA_VERSION
+        from newssearch.store import SCHEMA_VERSION
 
         return f"schema-{SCHEMA_VERSION}"
     return None

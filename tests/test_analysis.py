@@ -17,8 +17,8 @@ from whoosh import index
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.query import Phrase, Query, Term
 
-from newssearch import analysis
-from newssearch.analysis import (
+from newssearch.store import analysis
+from newssearch.store.analysis import (
     BigramFilter,
     FoldFilter,
     JoinedFilter,
@@ -190,7 +190,7 @@ def test_analyzer_equality_tells_settings_apart() -> None:
 def test_classes_keep_their_import_path() -> None:
     # The pickled index refers to these names; moving a class breaks old indexes.
     for cls in (VietnameseTokenizer, FoldFilter, BigramFilter, JoinedFilter):
-        assert cls.__module__ == "newssearch.analysis"
+        assert cls.__module__ == "newssearch.store.analysis"
         assert getattr(analysis, cls.__name__) is cls
 
 
@@ -259,18 +259,18 @@ def test_index_search(small_index: Path, query: Query, expected: list[str]) -> N
 
 
 def test_index_time_fast_path_emits_what_the_whoosh_chain_emits() -> None:
-    """whoosh_fixes takes exact/folded terms from analysis.index_terms: for every
-    text field of the schema, the same (term, frequency, weight, encoded value)."""
+    """The codec's fast formats take exact/folded terms from analysis.index_terms:
+    for every text field of the schema, the same (term, frequency, weight,
+    encoded value) as Whoosh's own format classes."""
     import unicodedata
 
     from whoosh import formats
 
-    from newssearch import whoosh_fixes
     from newssearch.cli import sample_paths
     from newssearch.ingest import read_paths
-    from newssearch.schema import build_schema
+    from newssearch.store.codec import FastFrequency, FastPositions
+    from newssearch.store.schema import build_schema
 
-    whoosh_fixes.install()
     texts = ["", "   ", "TP.HCM, Q.7: 1,2 tỷ — 17/06/2022 100m2", "Hạ Long hạ long HẠ LONG", "LĐ-TB&XH ở ý"]
     for d in read_paths(sample_paths()):
         texts += [d.title, getattr(d, "body", "") or getattr(d, "description", "")]
@@ -280,10 +280,10 @@ def test_index_time_fast_path_emits_what_the_whoosh_chain_emits() -> None:
     for name in schema.names():
         field = schema[name]
         fmt = getattr(field, "format", None)
-        if type(fmt) is formats.Frequency:
-            original = whoosh_fixes.ORIGINAL_FREQUENCY_WORD_VALUES
-        elif type(fmt) is formats.Positions:
-            original = whoosh_fixes.ORIGINAL_POSITIONS_WORD_VALUES
+        if type(fmt) is FastFrequency:
+            original = formats.Frequency.word_values
+        elif type(fmt) is FastPositions:
+            original = formats.Positions.word_values
         else:
             continue
         fast_fields += analysis.index_terms(field.analyzer, "x") is not None

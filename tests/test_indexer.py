@@ -252,10 +252,9 @@ def test_kill_9_during_write_leaves_index_usable(tmp_path: Path, delay: float) -
 
 
 def test_fast_field_length_reader_matches_whoosh(tmp_path: Path) -> None:
-    """The commit-time length lookup (whoosh_fixes) returns what Whoosh's own does."""
+    """The codec's commit-time length lookup returns what Whoosh's own does."""
     from whoosh import index as whoosh_index
-
-    from newssearch import whoosh_fixes
+    from whoosh.codec.whoosh3 import W3PerDocReader
 
     store = IndexStore(tmp_path / "ix")
     docs = [art(i, body="Bài " + "rất dài " * i) for i in range(40)]
@@ -269,8 +268,9 @@ def test_fast_field_length_reader_matches_whoosh(tmp_path: Path) -> None:
             perdoc = leaf._perdoc
             n = leaf.doc_count_all()
             for field in ("title_f", "body_f", "body", "meta", "no_such_field"):
-                fast = whoosh_fixes._doc_field_length_reader(perdoc, field)
-                slow = whoosh_fixes._original_dfl_reader(perdoc, field)
+                assert type(perdoc).__name__ == "FastLengthsReader"
+                fast = perdoc.doc_field_length_reader(field)
+                slow = W3PerDocReader.doc_field_length_reader(perdoc, field)
                 assert [fast(d) for d in range(n + 2)] == [slow(d) for d in range(n + 2)]
                 assert any(fast(d) for d in range(n)) == (field != "no_such_field")
     ix.close()
@@ -304,18 +304,14 @@ def test_rebuild_commits_once_and_new_ids_skip_the_delete_lookup(tmp_path: Path)
 
 
 def test_memoryview_file_reads_like_bytesio() -> None:
-    """Compound segment files are read from the mapped memory, not copied (whoosh_fixes)."""
+    """Compound segment files are read from the mapped memory, not copied (the codec)."""
     import io
     import pickle
 
-    from whoosh.filedb.structfile import BufferFile
-
-    from newssearch import whoosh_fixes
-
-    whoosh_fixes.install()
+    from newssearch.store.codec import MappedFile, MemoryViewFile
     data = b"line one\nline two\n" + pickle.dumps({"a": [1, 2, 3]}) + b"tail"
     view = memoryview(data)
-    mine, ref = whoosh_fixes.MemoryViewFile(view), io.BytesIO(data)
+    mine, ref = MemoryViewFile(view), io.BytesIO(data)
     for f in (mine, ref):
         f.seek(0)
     assert mine.readline() == ref.readline() == b"line one\n"
@@ -330,9 +326,8 @@ def test_memoryview_file_reads_like_bytesio() -> None:
     assert mine.readinto(buf) == 5 and bytes(buf) == b"line "
     mine.seek(len(b"line one\nline two\n"))
     assert pickle.load(mine) == {"a": [1, 2, 3]}
-    # Whoosh's buffer file over a memoryview now uses it (no copy) and still works.
-    bf = BufferFile(view[9:], name="x")
-    assert isinstance(bf.file, whoosh_fixes.MemoryViewFile)
+    # The codec's buffer file over a memoryview uses it (no copy) and works as Whoosh's.
+    bf = MappedFile(view[9:], name="x")
+    assert isinstance(bf.file, MemoryViewFile)
     assert bf.read(8) == b"line two" and bf.get(0, 4) == b"line"
     bf.close()
-    assert isinstance(BufferFile(b"abc").file, io.BytesIO)  # bytes: unchanged

@@ -803,13 +803,15 @@ def fast_thread_switches() -> Iterator[None]:
 def test_concurrent_reads_of_one_engine_never_fail(sample_index: Path, fast_thread_switches: None) -> None:
     """Threads sharing one ``Engine`` never corrupt each other's reads.
 
-    All threads share one Whoosh searcher, whose readers keep a file position
-    (seek, then read) per open file. Before 73f9ab6 (one lock per snapshot)
-    concurrent reads interleaved and failed with CorruptIndexError ("Damaged
-    postings block"), zlib.error, UnpicklingError, EOFError or IndexError --
-    15 failures in this test, and 7 HTTP 500s in 11,801 requests of the soak
-    run (``newssearch serve`` runs 4 threads per worker). Only the Python
-    thread-switch interval is changed here, to make the interleaving frequent.
+    All threads share one store snapshot, whose Whoosh readers keep a file
+    position (seek, then read) per open file; the store holds a lock for each
+    such read, and nothing else is locked, so searches run concurrently. With
+    no lock at all (before 73f9ab6) concurrent reads interleaved and failed
+    with CorruptIndexError ("Damaged postings block"), zlib.error,
+    UnpicklingError, EOFError or IndexError -- 15 failures in this test, and 7
+    HTTP 500s in 11,801 requests of the soak run (``newssearch serve`` runs 4
+    threads per worker). Only the Python thread-switch interval is changed
+    here, to make the interleaving frequent.
     """
     engine = Engine(sample_index)
     engine.search(SearchRequest(q="ha long"))

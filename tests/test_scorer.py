@@ -187,7 +187,7 @@ QUERIES = [
 
 
 def _places(engine: Engine, ti: TextIndex) -> list[list[str]]:
-    keys = sorted({t for f, t in ti.reader.all_terms() if f == "places"})
+    keys = sorted(ti.snap.terms_with_prefix("places", ""))
     return [keys[:1], keys[1:3]] if len(keys) >= 3 else [keys]
 
 

@@ -1,4 +1,4 @@
-"""Highlighted snippets over the ORIGINAL text (pure; no Whoosh).
+"""Highlighted snippets over the ORIGINAL text (pure text functions).
 
 An unaccented query ``nguoi yeu the`` marks ``người yếu thế`` exactly as
 written: offsets always index the original string. Two ways to find matches:
@@ -20,9 +20,8 @@ import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
-from .analysis import fold_term
 from .query import QTerm
-from .vietnamese import Token, tokenize
+from .vietnamese import Token, fold_term, tokenize
 
 #: Longest prefix of a text that is scanned for matches (keeps 1 MB bodies cheap).
 SCAN_LIMIT = 20_000

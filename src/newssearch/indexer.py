@@ -34,16 +34,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from whoosh import index as whoosh_index
-from whoosh.writing import LockError
-
 from .documents import Article, Listing
 from .errors import IndexLocked, IndexUnavailable, SchemaMismatch, StorageError
 from .ingest import Deletion, IngestSummary, Problem
-from .schema import SCHEMA_VERSION, build_schema, to_fields
-from .whoosh_fixes import install as _install_whoosh_fixes
-
-_install_whoosh_fixes()
+from .store import SCHEMA_VERSION, create_index, open_index, open_writer, to_fields
 
 META_FILE = "newssearch.json"
 CURRENT = "current"
@@ -171,7 +165,7 @@ class IndexStore:
             )
         self.check_version(gen)
         try:
-            return whoosh_index.open_dir(str(gen))
+            return open_index(gen)
         except Exception as exc:  # whoosh raises several unrelated types here
             raise IndexUnavailable(f"cannot open the index at {gen}: {exc}") from exc
 
@@ -219,7 +213,7 @@ class IndexStore:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         gen = self.root / f"gen-{stamp}-{os.getpid()}"
         gen.mkdir(parents=True)
-        whoosh_index.create_in(str(gen), build_schema())
+        create_index(gen)
         self._write_meta(gen, schema_version=SCHEMA_VERSION, created=_now(), updated=_now())
         return gen
 
@@ -300,7 +294,7 @@ class IndexStore:
         batch_size: int | None,
         progress: Callable[[int], None] | None,
     ) -> None:
-        ix = whoosh_index.open_dir(str(gen))
+        ix = open_index(gen)
         existing = _ExistingIds(ix)
         touched: dict[str, str] = {}  # id -> hash written in this run
         stubs: dict[str, Article] = {}
@@ -308,13 +302,6 @@ class IndexStore:
         pending = 0
         seen = 0
 
-        def open_writer() -> Any:
-            try:
-                if procs > 1:
-                    return ix.writer(procs=procs, limitmb=limitmb, multisegment=True)
-                return ix.writer(limitmb=limitmb)
-            except LockError as exc:  # pragma: no cover - our flock makes this rare
-                raise IndexLocked(f"the index at {gen} is locked by another writer") from exc
 
         def commit() -> None:
             nonlocal writer, pending
@@ -342,7 +329,7 @@ class IndexStore:
                     stubs.pop(item.id, None)
                     if existing.has(item.id):
                         if writer is None:
-                            writer = open_writer()
+                            writer = open_writer(ix, procs, limitmb)
                         writer.delete_by_term("id", item.id)
                         pending += 1
                         report.deleted += 1
@@ -358,7 +345,7 @@ class IndexStore:
                     if item.id in touched:
                         commit()  # a second version of an id in one run: last one wins
                     if writer is None:
-                        writer = open_writer()
+                        writer = open_writer(ix, procs, limitmb)
                     _put(writer, item, h, replace)
                     touched[item.id] = h
                     pending += 1
@@ -372,7 +359,7 @@ class IndexStore:
                 if change is not None:
                     h, replace = change
                     if writer is None:
-                        writer = open_writer()
+                        writer = open_writer(ix, procs, limitmb)
                     _put(writer, stub, h, replace)
                     touched[stub.id] = h
                     pending += 1
@@ -511,7 +498,7 @@ def _remove_orphans(gen: Path) -> None:
     """Delete segment files the live TOC does not reference (left by a failed write,
     e.g. on a full disk), and Whoosh's temporary pool folder."""
     try:
-        ix = whoosh_index.open_dir(str(gen))
+        ix = open_index(gen)
         live = {seg.segment_id() for seg in ix._segments()}
     except Exception:
         return  # cannot tell what is live: delete nothing

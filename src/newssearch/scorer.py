@@ -1,11 +1,11 @@
 """BM25F matching and scoring with NumPy over the index's postings.
 
-This module reads a term's postings once per snapshot (from each segment's
-postings file, :mod:`newssearch.sidecar`, or through Whoosh for a segment
-without one) and does set algebra and BM25F arithmetic with NumPy, touching
-only the documents in each term's postings. Compared with Whoosh's pure-Python
-matcher tree this turns "score every match of a common syllable" from seconds
-into milliseconds, and it makes the ranking explicit:
+This module reads a term's postings once per snapshot (through the store's
+:class:`~newssearch.store.IndexSnapshot`) and does set algebra and BM25F
+arithmetic with NumPy, touching only the documents in each term's postings.
+Compared with Whoosh's pure-Python matcher tree this turns "score every match
+of a common syllable" from seconds into milliseconds, and it makes the
+ranking explicit:
 
 * a term's score in a document is its best field plus ``TIEBREAK`` times the
   other fields (disjunction-max, Elasticsearch's ``best_fields``);
@@ -18,7 +18,6 @@ into milliseconds, and it makes the ranking explicit:
 from __future__ import annotations
 
 import itertools
-import logging
 import math
 import re
 import threading
@@ -32,13 +31,11 @@ import numpy.typing as npt
 
 from .highlight import fold_same_length
 from .query import ParsedQuery, QTerm
-from .sidecar import SegmentPostings
-from .whoosh_fixes import field_lengths, prefix_frequencies
+from .store import IndexSnapshot, Postings
 
 FloatArray = npt.NDArray[np.float32]
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
-log = logging.getLogger(__name__)
 
 K1 = 1.2
 B = 0.75
@@ -109,100 +106,13 @@ class ByteLru(Generic[K, V]):
                 self._bytes -= self._size(old)
 
 
-@dataclass
-class Postings:
-    ids: IntArray
-    tf: FloatArray
-
-
-_EMPTY = Postings(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
-
-
-def _leaf_postings(leaf: Any, field: str, term: str, offset: int) -> Postings | None:
-    try:
-        m = leaf.postings(field, term)
-    except Exception:  # TermNotFound, or a field this segment never saw
-        return None
-    boost = 1.0
-    try:
-        boost = float(leaf.schema[field].format.field_boost) or 1.0
-    except Exception:
-        boost = 1.0
-    id_parts: list[Any] = []
-    tf_parts: list[Any] = []
-    if hasattr(m, "_read_data") and hasattr(m, "_next_block") and not getattr(m, "_byteids", True):
-        # whoosh3 block matcher: decode each block's data with NumPy (its own
-        # delta decoding is a Python generator, the cold-query hot spot).
-        while m.is_active():
-            if m._data is None:
-                m._read_data()
-            ids, weights = m._data[0], m._data[1]
-            block_ids = np.cumsum(np.asarray(ids, dtype=np.int64))
-            if weights is None:
-                block_tf = np.ones(len(block_ids), dtype=np.float32)
-            elif isinstance(weights, float):
-                block_tf = np.full(len(block_ids), weights, dtype=np.float32)
-            else:
-                block_tf = np.asarray(weights, dtype=np.float32)
-            id_parts.append(block_ids[m._i :])
-            tf_parts.append(block_tf[m._i :])
-            m._next_block()
-    else:
-        plain_ids: list[int] = []
-        tfs: list[float] = []
-        while m.is_active():
-            plain_ids.append(m.id())
-            tfs.append(m.weight())
-            m.next()
-        id_parts.append(np.asarray(plain_ids, dtype=np.int64))
-        tf_parts.append(np.asarray(tfs, dtype=np.float32))
-    if not id_parts:
-        return None
-    tf = (np.concatenate(tf_parts) / boost).astype(np.float32)
-    return Postings(np.concatenate(id_parts) + offset, tf)
-
-
-def _deleted_mask(leaf: Any) -> BoolArray | None:
-    """The deleted documents of a segment as a mask, or None if it has none."""
-    try:
-        deleted = leaf.deleted_docs_set if leaf.has_deletions() else None
-    except Exception:
-        return None
-    if not deleted:
-        return None
-    mask = np.zeros(int(leaf.doc_count_all()), dtype=bool)
-    mask[np.fromiter(deleted, dtype=np.int64, count=len(deleted))] = True
-    return mask
-
-
-def _segment_postings(
-    side: SegmentPostings, deleted: BoolArray | None, field: str, term: str, offset: int
-) -> Postings | None:
-    """A term's postings of live documents in one segment's postings file (ids
-    offset to the whole index); ValueError if the file is damaged."""
-    found = side.get(field, term)
-    if found is None:
-        return None
-    ids, tf = found
-    if deleted is not None:
-        keep = ~deleted[ids]
-        ids, tf = ids[keep], tf[keep]
-        if not len(ids):
-            return None
-    return Postings(ids + offset, tf)
-
-
 class TextIndex:
-    """Postings, field lengths and statistics of one Whoosh reader (one snapshot)."""
+    """Postings, field lengths and statistics of one index snapshot, with the
+    per-snapshot caches the scorer reads through."""
 
-    def __init__(self, searcher: Any) -> None:
-        self.searcher = searcher
-        self.reader = searcher.reader()
-        self.n = int(self.reader.doc_count_all())
-        self._leaves = list(self.reader.leaf_readers()) if self.n else []
-        # Each segment's own postings file, or None (then Whoosh decodes them).
-        self._sides = [SegmentPostings.open(leaf) for leaf, _ in self._leaves]
-        self._deleted = [_deleted_mask(leaf) for leaf, _ in self._leaves]
+    def __init__(self, snap: IndexSnapshot) -> None:
+        self.snap = snap
+        self.n = snap.doc_count
         self._cache: ByteLru[tuple[str, str], Postings] = ByteLru(
             POSTINGS_CACHE_BYTES, lambda p: p.ids.nbytes + p.tf.nbytes
         )
@@ -213,15 +123,6 @@ class TextIndex:
             MATCH_CACHE_BYTES // 4, lambda m: m[0].nbytes + m[1].nbytes
         )
         self._prefixes: dict[str, list[str]] = {}
-        self._lengths: dict[str, FloatArray] = {}
-        self._avg: dict[str, float] = {}
-
-    def close(self) -> None:
-        """Release the segments' postings files (before the searcher closes)."""
-        for side in self._sides:
-            if side is not None:
-                side.close()
-        self._sides = [None] * len(self._sides)
 
     # -- raw data ------------------------------------------------------------
     def postings(self, field: str, term: str) -> Postings:
@@ -229,26 +130,7 @@ class TextIndex:
         hit = self._cache.get(key)
         if hit is not None:
             return hit
-        parts = []
-        for i, ((leaf, off), deleted) in enumerate(zip(self._leaves, self._deleted, strict=True)):
-            side = self._sides[i]
-            p = None
-            if side is not None:
-                try:
-                    p = _segment_postings(side, deleted, field, term, off)
-                except Exception as exc:  # a damaged postings file: read this segment through Whoosh
-                    log.warning("postings file of segment %s unusable (%s); reading Whoosh's postings", i, exc)
-                    self._sides[i] = side = None
-            if side is None:
-                p = _leaf_postings(leaf, field, term, off)
-            if p is not None:
-                parts.append(p)
-        if not parts:
-            result = _EMPTY
-        elif len(parts) == 1:
-            result = parts[0]
-        else:
-            result = Postings(np.concatenate([p.ids for p in parts]), np.concatenate([p.tf for p in parts]))
+        result = self.snap.postings(field, term)
         self._cache.put(key, result)
         return result
 
@@ -259,7 +141,7 @@ class TextIndex:
             return cached
         found: dict[str, int] = {}
         for field in PREFIX_FIELDS:
-            for term, df in prefix_frequencies(self.reader, field, prefix).items():
+            for term, df in self.snap.terms_with_prefix(field, prefix).items():
                 if term != prefix:
                     found[term] = found.get(term, 0) + df
         best = sorted(found, key=lambda t: -found[t])[:PREFIX_EXPANSIONS]
@@ -269,21 +151,10 @@ class TextIndex:
         return best
 
     def lengths(self, field: str) -> FloatArray:
-        arr = self._lengths.get(field)
-        if arr is None:
-            arr = np.zeros(self.n, dtype=np.float32)
-            for leaf, off in self._leaves:
-                size = leaf.doc_count_all()
-                arr[off : off + size] = field_lengths(leaf, field, size)
-            self._lengths[field] = arr
-        return arr
+        return self.snap.field_lengths(field)
 
     def avg_length(self, field: str) -> float:
-        avg = self._avg.get(field)
-        if avg is None:
-            avg = float(self.searcher.avg_field_length(field) or 1.0) or 1.0
-            self._avg[field] = avg
-        return avg
+        return self.snap.avg_field_length(field)
 
     # -- scoring ---------------------------------------------------------------
     def bm25(self, field: str, term: str) -> tuple[IntArray, FloatArray]:
@@ -352,6 +223,13 @@ class Scratch:
         match = SparseMatch(u, best + TIEBREAK * (self.total[u] - best), self.title[u], self.in_title[u])
         self._clear(u)
         return match
+
+    def take_total(self) -> tuple[IntArray, FloatArray]:
+        """The summed score of every touched document; resets."""
+        u = np.flatnonzero(self.hit)
+        total = self.total[u]
+        self._clear(u)
+        return u, total
 
     def take_best(self) -> tuple[IntArray, FloatArray]:
         """The best field score of every touched document; resets."""
@@ -428,6 +306,42 @@ def sparse_term(
         a.flags.writeable = False
     ti.matches.put(key, match)
     return match
+
+
+def score_weighted_terms(ti: TextIndex, field: str, weighted: dict[str, float]) -> tuple[IntArray, FloatArray]:
+    """Documents with any of the terms in ``field``, scored by the weighted sum
+    of the terms' BM25 scores (a "more like this" query)."""
+    scratch = Scratch(ti.n)
+    for term, weight in weighted.items():
+        ids, s = ti.bm25(field, term)
+        if len(ids):
+            scratch.add(ids, s * weight, False)
+    return scratch.take_total()
+
+
+def score_all_of(ti: TextIndex, clauses: Sequence[dict[str, Sequence[str]]]) -> tuple[IntArray, FloatArray]:
+    """Documents matching every clause, and their summed scores. A clause maps
+    fields to alternative terms: it matches a document having any of them, and
+    scores the sum of their weighted BM25 scores there (an AND of ORs)."""
+    result: tuple[IntArray, FloatArray] | None = None
+    scratch = Scratch(ti.n)
+    for clause in clauses:
+        for field, terms in clause.items():
+            for term in terms:
+                ids, s = ti.bm25(field, term)
+                if len(ids):
+                    scratch.add(ids, s * FIELD_WEIGHTS.get(field, 1.0), False)
+        ids, total = scratch.take_total()
+        if result is None:
+            result = ids, total
+        else:
+            both, ia, ib = np.intersect1d(result[0], ids, assume_unique=True, return_indices=True)
+            result = both, result[1][ia] + total[ib]
+        if not len(result[0]):
+            break
+    if result is None:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    return result
 
 
 def _match_bytes(m: SparseMatch) -> int:

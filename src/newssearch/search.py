@@ -4,26 +4,30 @@ How a search runs:
 
 1. :func:`newssearch.query.parse_query` turns the text into terms, phrases and
    exclusions; :func:`newssearch.places.find_places` recognises places in it.
-2. A *required* Whoosh query says what must match: every term (folded, so
+2. :func:`newssearch.scorer.score_terms` matches every term (folded, so
    accents are optional; joined forms so ``halong`` finds ``Hạ Long``; a
    recognised place may be satisfied by the document's place instead of its
-   words). When nothing matches with AND, the terms are relaxed to OR.
-3. Filters and facets are computed with NumPy over in-memory column arrays
-   (dictionary codes for keywords, floats for numbers), cached per index
-   segment: no Whoosh ``groupedby``.
-4. Ranking is Whoosh BM25F over the fields (title highest) plus optional
-   boosts: exact diacritics when the user typed them, adjacent syllable pairs
-   (bigrams) and the recognised place. Column sorts (newest, price...) are
-   NumPy argsorts over the filtered documents.
+   words) and scores it with BM25F over the store's postings, in NumPy. When
+   nothing matches with AND, the terms are relaxed to OR.
+3. Filters and facets are computed with NumPy over the store's column arrays
+   (dictionary codes for keywords, floats for numbers).
+4. Ranking: the BM25F score plus boosts (exact diacritics, title bigrams, all
+   words in the title), place and property tiers, then an adjacency rescore
+   of the best candidates. Column sorts (newest, price...) are NumPy argsorts
+   over the filtered documents.
 5. Hits carry snippets highlighted over the original accented text.
+
+The engine reads the index only through :class:`newssearch.store.IndexSnapshot`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import heapq
+import math
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,7 +37,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from whoosh import query as wq
 
 from . import facets as fc
 from .config import Settings
@@ -49,11 +52,17 @@ from .places import (
     normalize_ward,
 )
 from .query import ParsedQuery, QPhrase, QTerm, parse_query, property_intent
-from .schema import KEYWORD_COLUMNS, NUMERIC_COLUMNS, TEXT_FIELDS
-from .scorer import RESCORE_WINDOW, Adjacency, TextIndex, match_term, score_terms
+from .scorer import (
+    RESCORE_WINDOW,
+    Adjacency,
+    TextIndex,
+    match_term,
+    score_terms,
+    score_weighted_terms,
+)
+from .store import TEXT_FIELDS, ColumnCache, Columns, IndexSnapshot, open_snapshot
 from .suggest import Suggester
-from .vietnamese import fold
-from .whoosh_fixes import bytes_column, numeric_column, top_docs
+from .vietnamese import fold, tokenize
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float32]
@@ -68,123 +77,33 @@ MAX_FACET_VALUES = 30
 RESCORE_TEXT_CHARS = 3_000
 
 # ---------------------------------------------------------------------------
-# Columns
-# ---------------------------------------------------------------------------
-
-
-@dataclass
-class Columns:
-    """Column arrays for every document number of one reader."""
-
-    live: BoolArray
-    codes: dict[str, npt.NDArray[np.int32]]
-    numbers: dict[str, npt.NDArray[np.float64]]
-
-
-class Vocabulary:
-    """Global string <-> code dictionaries for keyword columns (only grow)."""
-
-    def __init__(self) -> None:
-        self.labels: dict[str, list[str]] = {name: [""] for name in KEYWORD_COLUMNS}
-        self.index: dict[str, dict[str, int]] = {name: {"": 0} for name in KEYWORD_COLUMNS}
-        self.folded: dict[str, dict[str, set[int]]] = {name: {} for name in KEYWORD_COLUMNS}
-
-    def code(self, name: str, value: str) -> int:
-        idx = self.index[name]
-        c = idx.get(value)
-        if c is None:
-            c = len(self.labels[name])
-            idx[value] = c
-            self.labels[name].append(value)
-            self.folded[name].setdefault(fold(value).strip(), set()).add(c)
-        return c
-
-
-def _decode(v: Any) -> str:
-    if isinstance(v, bytes):
-        return v.decode("utf-8", "replace")
-    return "" if v is None else str(v)
-
-
-class ColumnCache:
-    """Loads Whoosh columns into NumPy arrays, cached per (immutable) segment."""
-
-    def __init__(self) -> None:
-        self.vocab = Vocabulary()
-        self._segments: dict[str, tuple[dict[str, npt.NDArray[np.int32]], dict[str, npt.NDArray[np.float64]]]] = {}
-        self._lock = threading.Lock()
-
-    def load(self, reader: Any) -> Columns:
-        n = reader.doc_count_all()
-        live = np.zeros(n, dtype=bool)
-        codes = {name: np.zeros(n, dtype=np.int32) for name in KEYWORD_COLUMNS}
-        numbers = {name: np.full(n, np.nan) for name in NUMERIC_COLUMNS}
-        if n == 0:
-            return Columns(live, codes, numbers)
-        seen: set[str] = set()
-        with self._lock:
-            for leaf, offset in reader.leaf_readers():
-                size = leaf.doc_count_all()
-                seg = leaf.segment()
-                key = seg.segment_id() if seg is not None else f"anon-{id(leaf)}"
-                seen.add(key)
-                cached = self._segments.get(key)
-                if cached is None:
-                    cached = self._load_segment(leaf, size)
-                    self._segments[key] = cached
-                seg_codes, seg_numbers = cached
-                for name in KEYWORD_COLUMNS:
-                    codes[name][offset : offset + size] = seg_codes[name]
-                for name in NUMERIC_COLUMNS:
-                    numbers[name][offset : offset + size] = seg_numbers[name]
-                if leaf.has_deletions():
-                    ids = np.fromiter(leaf.all_doc_ids(), dtype=np.int64)
-                    live[offset + ids] = True
-                else:
-                    live[offset : offset + size] = True
-            for key in list(self._segments):
-                if key not in seen:
-                    del self._segments[key]
-        return Columns(live, codes, numbers)
-
-    def _load_segment(
-        self, leaf: Any, size: int
-    ) -> tuple[dict[str, npt.NDArray[np.int32]], dict[str, npt.NDArray[np.float64]]]:
-        seg_codes: dict[str, npt.NDArray[np.int32]] = {}
-        seg_numbers: dict[str, npt.NDArray[np.float64]] = {}
-        for name in KEYWORD_COLUMNS:
-            code = self.vocab.code
-            values = bytes_column(leaf, name, leaf.schema[name].column_type, size)
-            seg_codes[name] = np.fromiter(
-                (code(name, v.decode("utf-8", "replace")) for v in values), dtype=np.int32, count=size
-            )
-        for name in NUMERIC_COLUMNS:
-            seg_numbers[name] = numeric_column(leaf, name, leaf.schema[name].column_type, size)
-        return seg_codes, seg_numbers
-
-
-# ---------------------------------------------------------------------------
-# Snapshots: one open searcher and its columns
+# Snapshots: one committed state of the index and what is derived from it
 # ---------------------------------------------------------------------------
 
 
 @dataclass
 class Snapshot:
+    """An index snapshot with its scoring caches and suggester. Shared by the
+    threads that search it: the store's reads are thread-safe, and the
+    caches hold their own locks."""
+
     gen: Path
-    ix: Any
-    searcher: Any
-    columns: Columns
+    index: Any  # the store's snapshot (a WhooshSnapshot, which can refresh itself)
     version: str
     suggester: Suggester = field(init=False)
     text: TextIndex = field(init=False)
-    #: Whoosh readers share file handles (seek, then read): two threads reading
-    #: through one searcher at once corrupt each other's reads. Every use of a
-    #: snapshot holds this lock (gunicorn gthread workers serve requests in threads).
-    lock: threading.RLock = field(init=False, default_factory=threading.RLock)
 
     def __post_init__(self) -> None:
-        self.suggester = Suggester(self.searcher)
-        self.text = TextIndex(self.searcher)
+        self.text = TextIndex(self.index)
+        self.suggester = Suggester(self.index, self.text)
+
+    @property
+    def columns(self) -> Columns:
+        return self.index.columns  # type: ignore[no-any-return]
+
+    @property
+    def store(self) -> IndexSnapshot:
+        return self.index  # type: ignore[no-any-return]
 
 
 class Engine:
@@ -202,26 +121,23 @@ class Engine:
         """The current snapshot, reopened or refreshed if the index changed."""
         gen = self.store.current_dir()
         snap = self._snap
-        if snap is not None and gen == snap.gen and snap.searcher.up_to_date():
+        if snap is not None and gen == snap.gen and snap.index.is_current():
             return snap
         with self._lock:
             snap = self._snap
-            if snap is not None and gen == snap.gen and snap.searcher.up_to_date():
+            if snap is not None and gen == snap.gen and snap.index.is_current():
                 return snap
             if snap is None or gen != snap.gen:
                 ix = self.store.open()
                 gen = self.store.current_dir() or gen
-                searcher = ix.searcher()
                 self._columns = ColumnCache()
+                index = open_snapshot(ix, self._columns)
             else:
-                # A new searcher rather than Searcher.refresh(): refresh reuses
-                # segment readers by segment and can keep stale deletions.
-                ix = snap.ix
-                searcher = ix.searcher()
+                index = snap.index.refreshed()
             assert gen is not None
-            columns = self._columns.load(searcher.reader())
-            version = f"{gen.name}.{ix.latest_generation()}"
-            self._snap = Snapshot(gen, ix, searcher, columns, version)
+            # The snapshot it replaces is left to the garbage collector:
+            # searches still running on it keep it open until they finish.
+            self._snap = Snapshot(gen, index, f"{gen.name}.{index.version}")
             return self._snap
 
     def version(self) -> str:
@@ -232,18 +148,14 @@ class Engine:
         with self._lock:
             if self._snap is not None:
                 with contextlib.suppress(Exception):
-                    self._snap.text.close()
-                with contextlib.suppress(Exception):
-                    self._snap.searcher.close()
+                    self._snap.index.close()
                 self._snap = None
 
     # -- search --------------------------------------------------------------
     def search(self, req: SearchRequest) -> SearchResult:
         """Run one search (thread-safe)."""
         started = time.perf_counter()
-        snap = self.snapshot()
-        with snap.lock:
-            return self._search(snap, req, started)
+        return self._search(self.snapshot(), req, started)
 
     def _search(self, snap: Snapshot, req: SearchRequest, started: float) -> SearchResult:
         cols = snap.columns
@@ -319,14 +231,14 @@ class Engine:
             else:
                 mask, scores = cols.live.copy(), np.zeros(ti.n, dtype=np.float32)
             for phrase in parsed.phrases:
-                mask &= _docs_mask(snap.searcher, _clause(phrase), ti.n)
+                mask &= _phrase_mask(snap, phrase)
                 for t in phrase.terms:
                     scores += match_term(ti, t).score
         for x in parsed.excluded:
             if isinstance(x, QTerm):
                 mask &= ~match_term(ti, x).present
             else:
-                mask &= ~_docs_mask(snap.searcher, _clause(x), ti.n)
+                mask &= ~_phrase_mask(snap, x)
         return mask, scores
 
     def _rank(
@@ -466,15 +378,11 @@ class Engine:
 
     # -- hits -----------------------------------------------------------------
     def _hit(self, snap: Snapshot, docnum: int, score: float | None, terms: list[QTerm], highlight: bool) -> Hit:
-        raw: dict[str, Any] = snap.searcher.stored_fields(docnum).get("raw") or {}
-        return hit_from_raw(raw, score, terms if highlight else [])
+        return hit_from_raw(snap.store.document(docnum), score, terms if highlight else [])
 
     # -- documents -------------------------------------------------------------
     def _docnum(self, snap: Snapshot, doc_id: str) -> int:
-        try:
-            n: int | None = snap.searcher.document_number(id=doc_id)
-        except UnicodeEncodeError:  # a lone surrogate cannot be an indexed id
-            n = None
+        n = snap.store.docnum(doc_id)
         if n is None:
             raise NotFound(f"no document with id {doc_id!r}")
         return n
@@ -482,44 +390,32 @@ class Engine:
     def get(self, doc_id: str) -> dict[str, Any]:
         """The stored document, as indexed."""
         snap = self.snapshot()
-        with snap.lock:
-            return self._get(snap, doc_id)
-
-    def _get(self, snap: Snapshot, doc_id: str) -> dict[str, Any]:
-        raw: dict[str, Any] = snap.searcher.stored_fields(self._docnum(snap, doc_id)).get("raw") or {}
-        return raw
+        return snap.store.document(self._docnum(snap, doc_id))
 
     def related(self, doc_id: str, limit: int = 5) -> list[Hit]:
         """Documents most similar to ``doc_id`` (same type first): "Tin liên quan"."""
         snap = self.snapshot()
-        with snap.lock:
-            return self._related(snap, doc_id, limit)
+        return self._related(snap, doc_id, limit)
 
     def _related(self, snap: Snapshot, doc_id: str, limit: int) -> list[Hit]:
         docnum = self._docnum(snap, doc_id)
-        raw = snap.searcher.stored_fields(docnum).get("raw") or {}
+        raw = snap.store.document(docnum)
         text = " ".join(
             [raw.get("title") or ""] * 3 + [raw.get("summary") or "", (raw.get("body") or raw.get("description") or "")[:8000]]
         )
-        if not text.strip():
+        weighted = _key_terms(snap.store, text, RELATED_KEY_TERMS)
+        if not weighted:
             return []
-        same_type = snap.columns.codes["type"] == snap.columns.codes["type"][docnum]
-        allowed = set(np.flatnonzero(same_type & snap.columns.live).tolist())
-        key_terms = snap.searcher.key_terms_from_text("body_f", text, numterms=15)
-        if not key_terms:
-            return []
-        q = wq.Or([wq.Term("body_f", word, boost=weight) for word, weight in key_terms])
-        allowed.discard(docnum)
-        return [
-            hit_from_raw(snap.searcher.stored_fields(d).get("raw") or {}, score, [])
-            for d, score in top_docs(snap.searcher, q, limit, allow=allowed)
-        ]
+        ids, scores = score_weighted_terms(snap.text, "body_f", weighted)
+        codes = snap.columns.codes["type"]
+        keep = (codes[ids] == codes[docnum]) & snap.columns.live[ids] & (ids != docnum)
+        ids, scores = ids[keep], scores[keep]
+        best = np.lexsort((ids, -scores))[:limit]
+        return [hit_from_raw(snap.store.document(int(ids[i])), float(scores[i]), []) for i in best]
 
     def suggest(self, prefix: str, limit: int = 8) -> list[dict[str, Any]]:
         """Autocomplete for a partial query: frequent phrases, then matching titles."""
-        snap = self.snapshot()
-        with snap.lock:
-            return snap.suggester.complete(prefix, limit)
+        return self.snapshot().suggester.complete(prefix, limit)
 
     def stats(self) -> dict[str, Any]:
         return self.store.stats()
@@ -530,32 +426,47 @@ class Engine:
 # ---------------------------------------------------------------------------
 
 
-def _phrase_any(words: list[str], folded: bool) -> wq.Query:
-    suffix = "_f" if folded else ""
-    return wq.Or([wq.Phrase(f + suffix, words) for f in TEXT_FIELDS])
-
-
-def _phrase_words(p: QPhrase, folded: bool) -> list[str]:
+def _phrase_words(p: QPhrase) -> list[str]:
     words: list[str] = []
     for t in p.terms:
-        if t.parts:
-            words.extend(t.parts if folded else t.exact_parts)
-        else:
-            words.append(t.folded if folded else t.exact)
+        words.extend(t.parts if t.parts else [t.folded])
     return words
 
 
-def _clause(x: QPhrase) -> wq.Query:
-    """A quoted phrase as a Whoosh query (positions in the folded fields)."""
-    phrase = _phrase_any(_phrase_words(x, folded=True), folded=True)
-    if not x.accented:
-        return phrase
-    # An accented phrase: the folded phrase (positions) plus every accented
-    # word with its exact diacritics (exact fields keep no positions but titles).
-    exact = [
-        wq.Or([wq.Term(f, t.exact) for f in TEXT_FIELDS]) for t in x.terms if t.accented and not t.parts
-    ]
-    return wq.And([phrase, *exact])
+def _phrase_mask(snap: Snapshot, x: QPhrase) -> BoolArray:
+    """Live documents with a quoted phrase: the folded words next to each other
+    (positions) in any text area, and, where the user typed diacritics, each
+    accented word with those diacritics somewhere in the document (exact fields
+    keep positions for the title only)."""
+    n = snap.text.n
+    mask = np.zeros(n, dtype=bool)
+    mask[snap.store.phrase_docs([f + "_f" for f in TEXT_FIELDS], _phrase_words(x))] = True
+    if x.accented:
+        for t in x.terms:
+            if t.accented and not t.parts:
+                has = np.zeros(n, dtype=bool)
+                for f in TEXT_FIELDS:
+                    has[snap.text.postings(f, t.exact).ids] = True
+                mask &= has
+    return mask
+
+
+#: How many of a document's most telling words "related" looks for.
+RELATED_KEY_TERMS = 15
+
+
+def _key_terms(store: IndexSnapshot, text: str, count: int) -> dict[str, float]:
+    """The ``count`` folded words that best tell a text apart (frequency in the
+    text times inverse document frequency in bodies), with those weights."""
+    tf = Counter(fold(t.text) for t in tokenize(text) if len(t.text) > 1 and not t.text.isdigit())
+    n = max(store.doc_count, 1)
+    weights: dict[str, float] = {}
+    for word, freq in tf.most_common(count * 8):
+        df = store.doc_frequency("body_f", word)
+        if df:
+            weights[word] = freq * math.log(1 + n / df)
+    best = sorted(weights, key=lambda w: -weights[w])[:count]
+    return {w: weights[w] for w in best}
 
 
 def _place_mentions(text: str, parsed: ParsedQuery) -> list[tuple[PlaceMention, list[int]]]:
@@ -581,17 +492,9 @@ def _place_key(m: PlaceMention) -> str:
 
 
 def _texts(snap: Snapshot, docnum: int) -> tuple[str, str]:
-    raw = snap.searcher.stored_fields(docnum).get("raw") or {}
+    raw = snap.store.document(docnum)
     body = raw.get("body") or raw.get("description") or ""
     return raw.get("summary") or "", body[:RESCORE_TEXT_CHARS]
-
-
-def _docs_mask(searcher: Any, q: wq.Query, n: int) -> BoolArray:
-    mask = np.zeros(n, dtype=bool)
-    docs = np.fromiter(searcher.docs_for_query(q), dtype=np.int64)
-    if len(docs):
-        mask[docs] = True
-    return mask
 
 
 def _range_mask(

@@ -13,15 +13,16 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
-from whoosh import query as wq
+import numpy as np
 
 from .query import ParsedQuery, QTerm, parse_query
+from .scorer import TextIndex, score_all_of
+from .store import IndexSnapshot
 from .vietnamese import fold
-from .whoosh_fixes import prefix_frequencies, top_docs
 
 _TONES = ("", "\u0301", "\u0300", "\u0309", "\u0303", "\u0323")
 _QUALITY: dict[str, tuple[str, ...]] = {
@@ -65,11 +66,11 @@ TITLE_EXPANSIONS = 48
 
 
 class Suggester:
-    """Suggestions over one searcher (one index snapshot)."""
+    """Suggestions over one index snapshot."""
 
-    def __init__(self, searcher: Any) -> None:
-        self.searcher = searcher
-        self.reader = searcher.reader()
+    def __init__(self, snap: IndexSnapshot, text: TextIndex) -> None:
+        self.snap = snap
+        self.text = text
         # Per-snapshot memo: the same syllables come back query after query.
         self._candidates: dict[str, list[tuple[str, int]]] = {}
         self._dfs: dict[tuple[str, str], int] = {}
@@ -79,10 +80,7 @@ class Suggester:
         key = (field, text)
         df = self._dfs.get(key)
         if df is None:
-            try:
-                df = int(self.reader.doc_frequency(field, text))
-            except (KeyError, ValueError):
-                df = 0
+            df = self.snap.doc_frequency(field, text)
             if len(self._dfs) > 200_000:
                 self._dfs.clear()
             self._dfs[key] = df
@@ -151,14 +149,7 @@ class Suggester:
         # Title words only: Whoosh computes the edit distance of every term
         # sharing the first letter, and the body vocabulary (numbers, names,
         # foreign words) made this 16% of all search time on the full corpus.
-        for field in ("title_f",):
-            try:
-                found.update(
-                    t.decode() if isinstance(t, bytes) else str(t)
-                    for t in self.reader.terms_within(field, folded, maxdist, prefix=1)
-                )
-            except Exception:
-                continue
+        found.update(self.snap.terms_within("title_f", folded, maxdist, prefix=1))
         best, best_key = folded, (0, 0)
         for cand in found:
             context = 0
@@ -224,7 +215,7 @@ class Suggester:
         return out
 
     def _expand(self, field: str, prefix: str, budget: int = 3000) -> Iterator[tuple[str, int]]:
-        for text, df in prefix_frequencies(self.reader, field, prefix, budget).items():
+        for text, df in self.snap.terms_with_prefix(field, prefix, budget).items():
             if text.isascii():
                 yield text, df
 
@@ -247,10 +238,10 @@ class Suggester:
         return [(self.restore(term.split("_")), df) for term, df in found]
 
     def _titles(self, words: list[str], complete_next: bool, limit: int) -> list[dict[str, Any]]:
-        clauses: list[wq.Query] = []
+        clauses: list[dict[str, Sequence[str]]] = []
         full = words if complete_next else words[:-1]
         for w in full:
-            clauses.append(wq.Or([wq.Term("title_f", w), wq.Term("title_j", w)]))
+            clauses.append({"title_f": [w], "title_j": [w]})
         if not complete_next:
             # The unfinished word: the title words it begins, most frequent first
             # (a prefix walk of the term list instead of an edge n-gram field,
@@ -260,13 +251,15 @@ class Suggester:
             options = [text for text, _df in found[:TITLE_EXPANSIONS]]
             if partial not in options:
                 options.append(partial)
-            clauses.append(wq.Or([wq.Term("title_f", w) for w in options]))
+            clauses.append({"title_f": options})
         if not clauses:
             return []
-        q = wq.And(clauses)
+        ids, scores = score_all_of(self.text, clauses)
+        live = self.snap.columns.live[ids]
+        ids, scores = ids[live], scores[live]
         out = []
-        for docnum, _score in top_docs(self.searcher, q, limit):
-            raw = self.searcher.stored_fields(docnum).get("raw") or {}
+        for i in np.lexsort((ids, -scores))[:limit]:
+            raw = self.snap.document(int(ids[i]))
             out.append(
                 {
                     "text": raw.get("title") or "",

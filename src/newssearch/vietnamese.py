@@ -379,6 +379,22 @@ def fold(text: str) -> str:
     return _FOLD_RUN_RE.sub(_fold_composed_run, out)
 
 
+#: Memo of :func:`fold_term` (read directly on the indexer's hot path).
+FOLD_MEMO: dict[str, str] = {}
+
+
+def fold_term(text: str) -> str:
+    """:func:`fold` with a bounded memo: for syllables and words, whose
+    vocabulary is small while the calls are many."""
+    out = FOLD_MEMO.get(text)
+    if out is None:
+        out = fold(text)
+        if len(FOLD_MEMO) > 500_000:
+            FOLD_MEMO.clear()
+        FOLD_MEMO[text] = out
+    return out
+
+
 _FOLD_RUN_RE = re.compile(r"[\x00-\x7f]?[^\x00-\x7f]+")
 _FOLD_RUN_MEMO: dict[str, str] = {}
 

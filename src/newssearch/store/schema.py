@@ -1,9 +1,11 @@
 """The Whoosh schema, and the mapping from documents to Whoosh fields.
 
 One index holds articles and listings (``type``). Text is indexed in several
-forms (see :mod:`newssearch.analysis`): accent-exact, folded, syllable
-bigrams, joined syllables and edge n-grams. Facet and sort values are Whoosh
-columns; the full document is stored once, as a dict, in ``raw``.
+forms (see :mod:`newssearch.store.analysis`): accent-exact, folded, title
+syllable bigrams and joined syllables. Facet and sort values are Whoosh
+columns; the full document is stored once, as a dict, in ``raw``. No field
+weights are baked into the postings: the weights are ranking, and live in
+:mod:`newssearch.ranking`.
 """
 
 from __future__ import annotations
@@ -14,21 +16,22 @@ from typing import Any
 from whoosh import columns
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
+from ..documents import Article, Listing
+from ..places import Place, short_name
 from . import analysis
-from .documents import Article, Listing
-from .places import Place, short_name
+from .codec import fast_format
 
 #: Bump whenever analysis or the schema changes: an index built with another
 #: version refuses to open and asks for ``newssearch index --rebuild``.
-SCHEMA_VERSION = 7  # 7: no edge n-gram "ac" field (autocomplete walks title_f terms)
+SCHEMA_VERSION = 8  # 8: the project's codec; no field boosts in the postings
 
 #: "No value" in numeric columns (float64 columns; NaN survives the round trip).
 MISSING = float("nan")
 
 #: Words for a listing's transaction, indexed in ``meta``.
 TRANSACTION_WORDS = {"sale": "bán", "rent": "cho thuê"}
-#: Text areas and their BM25F weights (exact/folded pairs share a weight).
-TEXT_FIELDS: dict[str, float] = {"title": 5.0, "summary": 2.0, "captions": 1.0, "body": 1.0}
+#: Text areas, each indexed accent-exact (``title``) and folded (``title_f``).
+TEXT_FIELDS = ("title", "summary", "captions", "body")
 #: Facet/filter columns holding strings.
 KEYWORD_COLUMNS = (
     "type",
@@ -56,22 +59,22 @@ def build_schema() -> Schema:
         "places": KEYWORD(commas=True, lowercase=False, scorable=True),
         # Bigram and joined forms are indexed for titles only: over bodies they
         # multiply the number of distinct terms (one Whoosh posting block each)
-        # and made indexing ~10x slower. Body adjacency is ranked with phrase
-        # queries on the positional folded body instead (see search.py).
-        "title_bi": TEXT(analyzer=analysis.bigram_analyzer(), phrase=False, field_boost=3.0),
-        "title_j": TEXT(analyzer=analysis.joined_analyzer(3), phrase=False, field_boost=3.0),
+        # and made indexing ~10x slower. Body adjacency is rescored on the
+        # stored text of the best candidates instead (see scorer.Adjacency).
+        "title_bi": TEXT(analyzer=analysis.bigram_analyzer(), phrase=False),
+        "title_j": TEXT(analyzer=analysis.joined_analyzer(3), phrase=False),
         # Words about the document that its text may not contain: a listing's
         # property type and transaction ("bán", "cho thuê"), project, street
         # and place names; an article's category and tags. So "ban nha van
         # giang" finds a structured listing that has only an address.
         "meta": TEXT(analyzer=folded, phrase=False),
     }
-    for name, boost in TEXT_FIELDS.items():
-        # Folded fields keep positions (phrases, adjacency); exact fields only
+    for name in TEXT_FIELDS:
+        # Folded fields keep positions (quoted phrases); exact fields only
         # need them for the short title (exact phrases elsewhere are checked
         # as a folded phrase plus the exact terms).
-        fields[name] = TEXT(analyzer=exact, field_boost=boost, phrase=name == "title")
-        fields[name + "_f"] = TEXT(analyzer=folded, field_boost=boost)
+        fields[name] = TEXT(analyzer=exact, phrase=name == "title")
+        fields[name + "_f"] = TEXT(analyzer=folded)
     # Filters, facets and sorts run on NumPy copies of these columns, never on
     # Whoosh postings, so they are columns only: an indexed NUMERIC field would
     # add 16 precision-tier terms per value (about a third of a listing's postings).
@@ -79,8 +82,13 @@ def build_schema() -> Schema:
         fields[name] = COLUMN(columns.VarBytesColumn())
     for name in NUMERIC_COLUMNS:
         fields[name] = COLUMN(columns.NumericColumn("d", default=MISSING))
-    # Bigram/joined/ac fields are phrase=False: frequencies, no positions.
-    return Schema(**fields)
+    # Bigram/joined fields are phrase=False: frequencies, no positions.
+    schema = Schema(**fields)
+    for name in schema.names():
+        field = schema[name]
+        if getattr(field, "format", None) is not None:
+            field.format = fast_format(field.format)
+    return schema
 
 
 def _ts(value: datetime | None) -> float:

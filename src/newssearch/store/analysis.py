@@ -1,15 +1,16 @@
 """Whoosh analyzers built from the pure functions in :mod:`newssearch.vietnamese`.
 
 Whoosh pickles analyzer objects into the index, so every class here must keep
-its import path (``newssearch.analysis.<Name>``). When what an analyzer emits
-changes, bump :data:`newssearch.schema.SCHEMA_VERSION` so old indexes are
-rebuilt instead of silently mixing two analyses.
+its import path (``newssearch.store.analysis.<Name>``). When what an analyzer
+emits changes, bump :data:`newssearch.store.schema.SCHEMA_VERSION` so old
+indexes are rebuilt instead of silently mixing two analyses.
 
 Index time vs query time: these analyzers are used at index time only. The
-search module builds Whoosh queries from :func:`newssearch.vietnamese.tokenize`
-itself, because a query needs choices an analyzer cannot make (a code such as
-``Q.7`` becomes "the joined token q7 OR the phrase q 7"; an unaccented query
-goes to the folded fields only, an accented one also to the exact fields).
+query parser (:mod:`newssearch.query`) reads queries with
+:func:`newssearch.vietnamese.tokenize` itself, because a query needs choices
+an analyzer cannot make (a code such as ``Q.7`` matches its joined token or
+all its parts; an unaccented query goes to the folded fields only, an
+accented one also to the exact fields).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 from whoosh.analysis import Analyzer, Filter, Token, Tokenizer
 
-from .vietnamese import fold, tokenize
+from ..vietnamese import FOLD_MEMO, fold_term, tokenize
 
 __all__ = [
     "BigramFilter",
@@ -34,20 +35,6 @@ __all__ = [
 
 #: Separator inside bigram terms ("hạ_long"). Never produced by the tokenizer.
 BIGRAM_SEP = "_"
-
-_FOLD_CACHE: dict[str, str] = {}
-
-
-def fold_term(text: str) -> str:
-    """:func:`fold` with a bounded memo: the vocabulary is small, the calls are many."""
-    out = _FOLD_CACHE.get(text)
-    if out is None:
-        out = fold(text)
-        if len(_FOLD_CACHE) > 500_000:
-            _FOLD_CACHE.clear()
-        _FOLD_CACHE[text] = out
-    return out
-
 
 class VietnameseTokenizer(Tokenizer):  # type: ignore[misc]
     """Syllable tokenizer: normalised, lowercased, accents kept.
@@ -119,7 +106,7 @@ class FoldFilter(Filter):  # type: ignore[misc]
         return hash(type(self))
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        memo = _FOLD_CACHE
+        memo = FOLD_MEMO
         for t in tokens:
             text = t.text
             folded = memo.get(text)
@@ -211,7 +198,7 @@ class JoinedFilter(Filter):  # type: ignore[misc]
 def index_terms(analyzer: Any, value: str) -> list[tuple[str, int]] | None:
     """(term, position) of every token the exact or the folded analyzer emits
     for ``value``, straight from :func:`tokenize` (no Whoosh token objects);
-    None for any other analyzer. The indexer's fast path (``whoosh_fixes``)."""
+    None for any other analyzer. The indexer's fast path (:mod:`newssearch.store.codec`)."""
     if type(analyzer) is VietnameseTokenizer:
         return [(t.text, t.pos) for t in tokenize(value)]
     items = getattr(analyzer, "items", None)
@@ -221,7 +208,7 @@ def index_terms(analyzer: Any, value: str) -> list[tuple[str, int]] | None:
         and type(items[0]) is VietnameseTokenizer
         and type(items[1]) is FoldFilter
     ):
-        memo = _FOLD_CACHE
+        memo = FOLD_MEMO
         return [(memo.get(t.text) or fold_term(t.text), t.pos) for t in tokenize(value)]
     return None
 

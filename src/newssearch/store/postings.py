@@ -8,13 +8,14 @@ its positions: 60% of a search's time on the 243k-document index. This file
 holds the same ids and frequencies as plain arrays, so reading a term is a
 binary search over the field's term table and two ``np.frombuffer`` calls.
 
-How: :class:`SidecarFieldWriter` is the Whoosh segment field writer plus one
-extra file, ``<segment id>.nsp``. Every way Whoosh writes a segment (a
+How: :class:`PostingsFileWriter` is the Whoosh segment field writer plus one
+extra file, ``<segment id>.nsp``; :class:`newssearch.store.codec.NewsCodec`
+hands it to every writer the store opens. Every way Whoosh writes a segment (a
 commit, a merge, the multiprocessing writer's final merge) goes through the
 field writer, so every segment gets its file, and Whoosh's own segment
 bookkeeping packs it into the compound segment file and deletes it with the
 segment. A segment without the file (written by other code) is read through
-Whoosh as before (:func:`newssearch.scorer.TextIndex.postings`).
+Whoosh as before (:meth:`newssearch.store.snapshot.WhooshSnapshot.postings`).
 
 Layout (little-endian)::
 
@@ -149,7 +150,7 @@ def decode(buf: Any, offset: int, count: int, code: int) -> tuple[IntArray, Floa
     return np.cumsum(deltas, dtype=np.int64), tf.astype(np.float32)
 
 
-class SidecarFieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
+class PostingsFileWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
     """Whoosh's segment field writer, also writing the segment's ``.nsp`` file."""
 
     def __init__(self, codec: Any, storage: Any, segment: Any) -> None:
@@ -159,14 +160,12 @@ class SidecarFieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
         self._nsp_pos = 0
         self._nsp_fields: dict[str, _FieldDirectory] = {}
         self._nsp_dir: _FieldDirectory | None = None
-        self._nsp_boost = 1.0
         self._nsp_ids: list[int] = []
         self._nsp_tfs: list[float] = []
 
     def start_field(self, fieldname: str, fieldobj: Any) -> None:
         super().start_field(fieldname, fieldobj)
         self._nsp_dir = self._nsp_fields.setdefault(fieldname, _FieldDirectory())
-        self._nsp_boost = float(getattr(fieldobj.format, "field_boost", 1.0) or 1.0)
 
     def start_term(self, btext: bytes) -> None:
         super().start_term(btext)
@@ -183,9 +182,8 @@ class SidecarFieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
         ids = self._nsp_ids
         if not ids or self._nsp_dir is None:
             return
-        boost = self._nsp_boost
-        tfs = self._nsp_tfs if boost == 1.0 else [w / boost for w in self._nsp_tfs]
-        data, code = encode(ids, tfs)
+        # Weights are frequencies: the schema bakes no field boosts into postings.
+        data, code = encode(ids, self._nsp_tfs)
         offset = self._nsp_pos + len(self._nsp_buf)
         self._nsp_buf += data
         self._nsp_dir.add(bytes(self._btext), offset, len(ids), code)
@@ -193,7 +191,7 @@ class SidecarFieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
             self._flush()
 
     def add_postings(self, schema: Any, lengths: Any, items: Any) -> None:
-        """Write sorted postings; a :class:`newssearch.postingpool.TermStream`
+        """Write sorted postings; a :class:`newssearch.store.pool.TermStream`
         is written a term at a time, anything else as Whoosh does."""
         groups = getattr(items, "groups", None)
         if groups is None:
@@ -446,16 +444,3 @@ class SegmentPostings:
         ends = table.ends.tolist()
         starts = [0, *ends[:-1]]
         return [bytes(table.blob[a:b]) for a, b in zip(starts, ends, strict=True)]
-
-
-#: Whoosh's own ``W3Codec.field_writer`` (tests write stock segments with it).
-ORIGINAL_FIELD_WRITER = whoosh3.W3Codec.field_writer
-
-
-def _field_writer(self: Any, storage: Any, segment: Any) -> Any:
-    return SidecarFieldWriter(self, storage, segment)
-
-
-def install() -> None:
-    """Make every whoosh3 segment written in this process carry its ``.nsp`` file."""
-    whoosh3.W3Codec.field_writer = _field_writer

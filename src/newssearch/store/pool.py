@@ -11,7 +11,7 @@ appends to its term's lists, a run is the sorted terms pickled a few thousand
 at a time, and merging runs merges *terms*: a term's postings from successive
 runs are concatenated, because documents are numbered in the order they are
 added. Its :meth:`TermPool.iter_postings` returns a :class:`TermStream`,
-which :class:`newssearch.sidecar.SidecarFieldWriter` writes a term at a time;
+which :class:`newssearch.store.postings.PostingsFileWriter` writes a term at a time;
 iterated, it is the plain sorted posting tuples every other Whoosh consumer
 expects (the multiprocessing writer's run merge, ``add_reader``).
 """
@@ -25,8 +25,6 @@ import random
 from collections.abc import Iterable, Iterator
 from heapq import merge
 from typing import Any
-
-from whoosh import writing
 
 #: A term's postings: document numbers, weights, encoded values.
 Entry = tuple[list[int], list[float], list[bytes | None]]
@@ -212,12 +210,3 @@ class TermPool:
 
     def items(self) -> TermStream:
         return self.iter_postings()
-
-
-#: Whoosh's own pool (tests write stock segments with it).
-ORIGINAL_POOL = writing.PostingPool
-
-
-def install() -> None:
-    """Make Whoosh's segment writers use :class:`TermPool`."""
-    writing.PostingPool = TermPool

@@ -1,0 +1,94 @@
+"""What the rest of newssearch may read from an index: :class:`IndexSnapshot`.
+
+Query parsing, matching, ranking, facets and suggestions are written against
+this interface only; how segments, term tables, postings, columns and stored
+documents are laid out on disk is the store's business (:mod:`newssearch.store`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from .columns import Columns, Vocabulary
+
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Postings:
+    """A term's postings in one field: ascending document numbers of live
+    documents and the term's frequency in each."""
+
+    ids: IntArray
+    tf: FloatArray
+
+
+EMPTY_POSTINGS = Postings(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+
+
+class IndexSnapshot(Protocol):
+    """One committed state of an index, read-only, safe to share between threads.
+
+    Document numbers run from 0 to :attr:`doc_count` - 1, deleted documents
+    included (``columns.live`` tells which are live).
+    """
+
+    #: Document numbers in use (live and deleted).
+    doc_count: int
+    #: Changes whenever the index changes (HTTP ETags, cache keys).
+    version: str
+    #: Facet, filter and sort values of every document.
+    columns: Columns
+    #: The keyword columns' value dictionaries.
+    vocab: Vocabulary
+
+    def is_current(self) -> bool:
+        """False once a newer commit of the same index exists."""
+        ...
+
+    def postings(self, field: str, term: str) -> Postings:
+        """The live documents containing ``term`` in ``field``."""
+        ...
+
+    def field_lengths(self, field: str) -> FloatArray:
+        """Every document's length of ``field`` in tokens (0 when absent)."""
+        ...
+
+    def avg_field_length(self, field: str) -> float:
+        """The average length of ``field`` over the documents that have it."""
+        ...
+
+    def doc_frequency(self, field: str, term: str) -> int:
+        """How many documents contain ``term`` in ``field``."""
+        ...
+
+    def terms_with_prefix(self, field: str, prefix: str, limit: int = 5000) -> dict[str, int]:
+        """Terms of ``field`` beginning with ``prefix`` and their document frequencies."""
+        ...
+
+    def terms_within(self, field: str, term: str, maxdist: int, prefix: int = 1) -> list[str]:
+        """Terms of ``field`` within ``maxdist`` edits of ``term`` (sharing its first ``prefix`` letters)."""
+        ...
+
+    def phrase_docs(self, fields: Sequence[str], words: Sequence[str]) -> IntArray:
+        """Live documents where ``words`` stand next to each other, in order, in any of ``fields``."""
+        ...
+
+    def document(self, docnum: int) -> dict[str, Any]:
+        """The stored document (as indexed)."""
+        ...
+
+    def docnum(self, doc_id: str) -> int | None:
+        """The live document number of an id, or None."""
+        ...
+
+    def close(self) -> None:
+        """Let go of the files behind the snapshot."""
+        ...
