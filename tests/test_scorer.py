@@ -1,13 +1,18 @@
-"""The sparse scorer gives the same matches and scores as the straightforward
-dense formulation it replaced (one vector per field and term, kept here as the reference)."""
+"""The scorer: BM25 checked against numbers worked out by hand on a tiny
+index, and the sparse implementation against the straightforward dense
+formulation it replaced (one vector per field and term, kept here as the
+reference)."""
 
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from newssearch.documents import Article
+from newssearch.indexer import IndexStore
 from newssearch.query import ParsedQuery, QTerm, parse_query
 from newssearch.scorer import (
     EXACT_BIGRAM_BOOST,
@@ -30,6 +35,51 @@ from newssearch.scorer import (
     score_terms,
 )
 from newssearch.search import Engine
+
+# --------------------------------------------------------------------------
+# BM25 worked out by hand
+# --------------------------------------------------------------------------
+
+
+def test_bm25_and_a_one_word_query_equal_hand_computed_values(tmp_path: Path) -> None:
+    """Three bodies of 3, 2 and 1 syllables; "nhà" twice in the first, once in
+    the third. N = 3, df = 2: idf = ln(3 / (2 + 1)) + 1 = 1; the average body
+    is 2 syllables. BM25 = idf * tf (k1 + 1) / (tf + k1 (1 - b + b len / avg)):
+
+    * first:  2 * 2.2 / (2 + 1.2 * (0.25 + 0.75 * 3/2)) = 4.4 / 3.65 = 1.205479
+    * third:  1 * 2.2 / (1 + 1.2 * (0.25 + 0.75 * 1/2)) = 2.2 / 1.75 = 1.257143
+
+    The term is in no title, summary or metadata, so a query of that one word
+    scores exactly its body BM25 (body weight 1)."""
+    store = IndexStore(tmp_path)
+    store.write(
+        [
+            Article(id="d1", title="Tin một", body="nhà phố nhà"),
+            Article(id="d2", title="Tin hai", body="phố biển"),
+            Article(id="d3", title="Tin ba", body="nhà"),
+        ]
+    )
+    engine = Engine(tmp_path)
+    try:
+        snap = engine.snapshot()
+        ti = snap.text
+        docnum = {snap.store.document(d)["id"]: d for d in range(ti.n)}
+        assert ti.avg_length("body_f") == 2.0
+        ids, scores = ti.bm25("body_f", "nha")
+        got = {str(snap.store.document(int(d))["id"]): float(s) for d, s in zip(ids, scores, strict=True)}
+        assert got == {"d1": pytest.approx(4.4 / 3.65, rel=1e-6), "d3": pytest.approx(2.2 / 1.75, rel=1e-6)}
+        scored = score_terms(ti, parse_query("nha"), [], relaxed=False)
+        assert sorted(np.flatnonzero(scored.mask).tolist()) == sorted([docnum["d1"], docnum["d3"]])
+        assert float(scored.score[docnum["d1"]]) == pytest.approx(4.4 / 3.65, rel=1e-6)
+        assert float(scored.score[docnum["d3"]]) == pytest.approx(2.2 / 1.75, rel=1e-6)
+        # "phố": df = 2 as well, lengths 3 and 2, tf 1 each.
+        _, pho = ti.bm25("body_f", "pho")
+        assert pho.tolist() == pytest.approx(
+            [2.2 / (1 + 1.2 * (0.25 + 0.75 * 3 / 2)), 2.2 / (1 + 1.2 * (0.25 + 0.75 * 2 / 2))], rel=1e-6
+        )
+    finally:
+        engine.close()
+
 
 # --------------------------------------------------------------------------
 # Reference: the dense implementation (one vector per field and term)
