@@ -510,6 +510,8 @@ class Engine:
             return []
         q = wq.Or([wq.Term("body_f", word, boost=weight) for word, weight in key_terms])
         allowed.discard(docnum)
+        if not allowed:  # an empty allow-set would mean "no restriction" to top_docs
+            return []
         return [
             hit_from_raw(snap.searcher.stored_fields(d).get("raw") or {}, score, [])
             for d, score in top_docs(snap.searcher, q, limit, allow=allowed)
