@@ -317,3 +317,21 @@ def test_text_contrast_at_least_4_5(page: Any, base_url: str, path: str) -> None
 @pytest.fixture(scope="module", autouse=True)
 def _artifacts() -> None:
     ARTIFACTS.mkdir(exist_ok=True)
+
+
+def test_sort_menu_applies_on_change_under_the_csp(page: Any, base_url: str) -> None:
+    console: list[str] = []
+    failed: list[str] = []
+    page.on("console", lambda msg: console.append(msg.text) if msg.type in ("error", "warning") else None)
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+    response = page.goto(f"{base_url}/?q=nha+pho")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    expect(page.locator(".sort-form button")).to_be_hidden()
+    with page.expect_navigation():
+        page.select_option("#sort", "newest")
+    assert "sort=newest" in page.url
+    expect(page.locator("#sort")).to_have_value("newest")
+    dates = [datetime.strptime(t, "%d/%m/%Y") for t in page.locator(".hit-meta time").all_inner_texts()]
+    assert dates == sorted(dates, reverse=True) and len(dates) > 3
+    assert not [m for m in console if "Content Security Policy" in m], console
+    assert failed == []  # the favicon, the stylesheet and the script all load

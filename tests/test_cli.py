@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -73,3 +74,75 @@ def test_broken_feed_reports_and_keeps_good_records(tmp_path: Path) -> None:
 def test_demo_without_serving(tmp_path: Path) -> None:
     code, out, _ = invoke("demo", "--index-dir", str(tmp_path / "demo"), "--no-serve")
     assert code == 0 and "indexed 50 articles, 72 listings" in out and "nha pho ha long" in out
+
+
+def test_hits_print_like_the_page(tmp_path: Path) -> None:
+    idx = str(tmp_path / "idx")
+    invoke("index", *map(str, sample_paths()), "--index-dir", idx)
+    code, out, _ = invoke("search", "nha pho ha long", "--index-dir", idx, "--limit", "2")
+    lines = [line for line in out.splitlines() if line.startswith("  1.") or line.startswith("  2.")]
+    assert code == 0 and [line.split("  [listing] ")[1] for line in lines] == [
+        "19/10/2023 · Thành phố Hạ Long · 6,3 tỷ · 80 m²",
+        "20/02/2024 · Thành phố Hạ Long · 5,2 tỷ · 75 m²",
+    ]
+    code, out, _ = invoke("search", "ha long", "--type", "article", "--index-dir", idx, "--limit", "1")
+    assert code == 0 and "[article] 30/04/2019 · Văn hóa - Thể thao · 6.204 lượt xem" in out
+    code, out, _ = invoke("search", "cho thue can ho", "--transaction", "rent", "--index-dir", idx, "--limit", "1")
+    assert code == 0 and re.search(r"\d+ triệu/tháng · \d+ m²", out) and ".0 m²" not in out
+
+
+def test_related_with_nothing_to_show_says_so(tmp_path: Path) -> None:
+    lone = tmp_path / "lone.jsonl"
+    lone.write_text('{"id": "x1", "type": "article", "title": "Một bài lẻ loi", "body": "Chỉ một bài."}\n', "utf-8")
+    idx = str(tmp_path / "idx")
+    invoke("index", str(lone), "--index-dir", idx)
+    code, out, _ = invoke("related", "x1", "--index-dir", idx)
+    assert (code, out) == (0, "no related documents for x1: nothing else in the index is similar enough\n")
+
+
+def test_every_record_skipped_exits_non_zero(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('not json\n{"id": "b1"}\n', "utf-8")
+    code, out, err = invoke("index", str(bad), "--index-dir", str(tmp_path / "idx"))
+    assert code == 1 and "skipped 2" in out
+    assert err.splitlines()[-1] == "error: every record was skipped; nothing was indexed"
+
+
+def test_type_that_cannot_apply_says_so(tmp_path: Path) -> None:
+    code, out, err = invoke("index", str(sample_paths()[0]), "--type", "listing", "--index-dir", str(tmp_path / "i"))
+    assert code == 0 and "indexed 50 articles, 0 listings" in out
+    assert "note: --type listing did not apply to 50 records that name their own type" in err
+    code, _, err = invoke("index", str(sample_paths()[0]), "--type", "article", "--index-dir", str(tmp_path / "j"))
+    assert code == 0 and "note:" not in err
+
+
+def test_demo_keeps_an_index_of_other_data(tmp_path: Path) -> None:
+    idx = tmp_path / "site"
+    mine = tmp_path / "mine.jsonl"
+    mine.write_text('{"id": "site-1", "type": "article", "title": "Tin của tòa soạn", "body": "Nội dung."}\n', "utf-8")
+    invoke("index", str(mine), "--index-dir", str(idx))
+    code, _, err = invoke("demo", "--index-dir", str(idx), "--no-serve")
+    assert code == 2 and err == (
+        f"error: {idx} already holds an index with 1 documents that are not the sample; "
+        "use another --index-dir, or --force to replace it\n"
+    )
+    code, out, _ = invoke("search", "--index-dir", str(idx), "--json")
+    assert [h["id"] for h in json.loads(out)["hits"]] == ["site-1"]  # untouched
+    # The sample itself may be rebuilt; --force replaces anything.
+    assert invoke("demo", "--index-dir", str(tmp_path / "demo"), "--no-serve")[0] == 0
+    assert invoke("demo", "--index-dir", str(tmp_path / "demo"), "--no-serve")[0] == 0
+    code, out, _ = invoke("demo", "--index-dir", str(idx), "--no-serve", "--force")
+    assert code == 0 and "indexed 50 articles, 72 listings" in out
+
+
+def test_config_option(tmp_path: Path) -> None:
+    invoke("index", str(sample_paths()[0]), "--index-dir", str(tmp_path / "from-config"))
+    config = tmp_path / "newssearch.toml"
+    config.write_text('index_dir = "from-config"\nmax_per_page = 5\n', "utf-8")
+    code, out, _ = invoke("--config", str(config), "search", "ha long", "--limit", "5", "--json")
+    assert code == 0 and json.loads(out)["total"] > 0
+    code, _, err = invoke("--config", str(config), "search", "ha long", "--limit", "6")
+    assert code == 2 and "per_page must be between 1 and 5" in err
+    config.write_text("max_per_page = 'two'\n", "utf-8")
+    code, _, err = invoke("--config", str(config), "stats")
+    assert code == 2 and err.startswith("error: max_per_page in ") and err.count("\n") == 1

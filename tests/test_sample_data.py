@@ -1,4 +1,4 @@
-"""Checks on the sample data the package ships (``newssearch/data/*.jsonl``).
+"""Checks on the sample data the package ships (``newssearch/data/``: JSON Lines and a page text).
 
 The demo command, the Quickstart and many tests read these files, so their
 shape is a contract: exact field sets, unique ids, NFC text, official
@@ -203,3 +203,24 @@ def test_price_bands_and_transactions() -> None:
     covered = [any(low <= p < high for p in prices) for low, high in PRICE_BANDS]
     assert sum(covered) >= 9, covered
     assert {item["transaction"] for item in listings()} == {"sale", "rent"}
+
+
+def test_sample_page_text_reads_as_the_readme_says() -> None:
+    """``data/article-page.txt``: one full article and two "Các tin khác" stubs, nothing skipped."""
+    from pathlib import Path
+
+    from newssearch.documents import Article
+    from newssearch.ingest import read_path
+
+    path = Path(str(resources.files("newssearch") / "data" / "article-page.txt"))
+    items = list(read_path(path))
+    assert all(isinstance(item, Article) for item in items), items
+    got = [(a.title, a.published.date() if a.published else None, a.views) for a in items if isinstance(a, Article)]
+    assert got == [
+        ("Phố đi bộ Bãi Cháy mở cửa đón khách dịp cuối tuần", date(2025, 3, 14), 1356),
+        ("Khánh thành nhà văn hóa khu phố 5 phường Hà Khẩu", date(2025, 3, 10), 412),
+        ("Hạ Long ra quân dọn vệ sinh bãi biển đầu mùa du lịch", date(2025, 3, 8), 688),
+    ]
+    first = items[0]
+    assert isinstance(first, Article) and first.author == "Minh Châu" and "Hotline" not in first.body
+    assert unicodedata.is_normalized("NFC", path.read_text("utf-8"))

@@ -31,7 +31,13 @@ from newssearch.indexer import IndexStore
 from newssearch.models import PARAMS
 from newssearch.server import app_config, bind_address, gunicorn_options
 from newssearch.web import MAX_CONTENT_LENGTH, MAX_URL_BYTES, create_app
-from newssearch.web.format import format_area, format_date, format_number, format_price
+from newssearch.web.format import (
+    format_area,
+    format_count,
+    format_date,
+    format_number,
+    format_price,
+)
 from newssearch.web.openapi import openapi_spec
 from newssearch.web.views import safe_href
 
@@ -202,7 +208,7 @@ def test_search_contract(client: FlaskClient) -> None:
     assert set(top) == HIT_KEYS
     # Unaccented query, accented highlights from the original text.
     assert "<mark>Hạ</mark> <mark>Long</mark>" in top["title_html"]
-    assert set(top["display"]) == {"type", "date", "place", "category", "price", "area", "bedrooms"}
+    assert set(top["display"]) == {"type", "date", "place", "category", "price", "area", "bedrooms", "views"}
     for values in data["facets"].values():
         for v in values:
             assert set(v) == {"value", "label", "count", "selected", "toggle_url"}
@@ -609,8 +615,11 @@ def test_page_results(client: FlaskClient) -> None:
     for marker in ('<main id="main"', "<aside", 'role="search"', '<label for="q"', 'aria-label="Loại nội dung"',
                    'role="combobox"', 'aria-controls="q-suggestions"', 'role="listbox"', 'class="skip-link"'):
         assert marker in html
-    # Limits are stated on the page.
-    assert "tối đa 500 ký tự" in html and 'maxlength="500"' in html and "10.000 kết quả" in html
+    # The search box knows the limit; the footer does not lecture visitors about API limits.
+    assert 'maxlength="500"' in html and "Giới hạn" not in html and "per_page" not in html
+    # A results page is not for search engines, and says which URL it is.
+    assert '<meta name="robots" content="noindex, follow">' in html
+    assert '<link rel="canonical" href="http://localhost/?q=nha+pho+ha+long">' in html
 
 
 def test_page_tabs(client: FlaskClient) -> None:
@@ -732,8 +741,9 @@ def test_page_pagination(client: FlaskClient) -> None:
 
 
 def test_page_bad_param_shows_message(client: FlaskClient) -> None:
-    html = html_of(client, "/?q=nha&page=0", 400)
-    assert "page must be between 1 and 1000000" in html
+    html = html_of(client, "/?q=nha&price_min=abc", 400)
+    assert "Giá trị “abc” của “Giá thấp nhất” không hợp lệ." in html
+    assert "must be" not in html  # the validator's English is for API clients
     assert 'value="nha"' in html  # the search box keeps the query
 
 
@@ -1078,3 +1088,96 @@ def test_gunicorn_serves_with_several_workers(gunicorn_server: tuple[str, int]) 
         assert json.load(exc)["error"]["param"] == "q"
     else:
         raise AssertionError("expected a 413")
+
+
+# ---------------------------------------------------------------------------
+# First-run polish: page numbers from the URL, Vietnamese errors, favicon, views
+# ---------------------------------------------------------------------------
+
+
+def result_ids(html: str) -> list[str]:
+    """The result titles of a page, in order."""
+    titles = re.findall(r'<h3 class="hit-title">(.*?)</h3>', html)
+    assert titles, "no results on the page"
+    return titles
+
+
+@pytest.mark.parametrize("page", ["0", "-3", " 0 "])
+def test_page_zero_shows_page_one(client: FlaskClient, page: str) -> None:
+    first = html_of(client, "/?q=nha")
+    html = html_of(client, f"/?q=nha&page={urllib.parse.quote(page)}")
+    assert result_ids(html) == result_ids(first) and '<span aria-current="page">1</span>' in html
+    assert '<link rel="canonical" href="http://localhost/?q=nha">' in html
+
+
+@pytest.mark.parametrize("page", ["50", "999999"])
+def test_page_past_the_last_shows_the_last_page(client: FlaskClient, page: str) -> None:
+    total = client.get("/api/search?q=nha").get_json()["total"]
+    last = -(-total // 10)
+    html = html_of(client, f"/?q=nha&page={page}")
+    assert result_ids(html) == result_ids(html_of(client, f"/?q=nha&page={last}"))
+    assert f'<span aria-current="page">{last}</span>' in html and 'rel="next"' not in html
+    assert "Không tìm thấy kết quả" not in html
+    assert f'<link rel="canonical" href="http://localhost/?q=nha&amp;page={last}">' in html
+
+
+def test_api_keeps_refusing_bad_pages(client: FlaskClient) -> None:
+    assert client.get("/api/search?q=nha&page=0").status_code == 400
+    data = client.get("/api/search?q=nha&page=50").get_json()
+    assert data["hits"] == [] and data["total"] > 0  # the API answers exactly what was asked
+
+
+ENGLISH = re.compile(r"\b(must|not allowed|endpoint|bytes|request|index|limit|given|number|page or)\b", re.I)
+
+HTML_ERRORS = [
+    ("/?q=nha&price_min=abc", 400, "Giá trị “abc” của “Giá thấp nhất” không hợp lệ."),
+    ("/?q=nha&page=abc", 400, "Giá trị “abc” của “Trang” không hợp lệ."),
+    ("/?q=nha&sort=xyz", 400, "Giá trị “xyz” của “Sắp xếp” không hợp lệ."),
+    ("/?q=nha&date_from=2023-01-01&date_to=2022-01-01", 400, "“Từ ngày” không được sau “Đến ngày”"),
+    ("/?q=nha&per_page=1000", 400, "Mỗi trang hiển thị từ 1 đến 100 kết quả."),
+    ("/?q=" + "a" * 501, 400, "dài tối đa 500 ký tự"),
+    ("/?q=" + "a" * 8100, 413, "Yêu cầu quá dài."),
+    ("/khong-co", 404, "Không có trang nào ở địa chỉ này."),
+]
+
+
+@pytest.mark.parametrize(("url", "status", "message"), HTML_ERRORS)
+def test_html_errors_are_vietnamese(client: FlaskClient, url: str, status: int, message: str) -> None:
+    html = html_of(client, url, status)
+    text = re.sub(r"<[^>]+>", " ", html.split("<main", 1)[1].split("</main>", 1)[0])
+    assert message in text
+    assert not ENGLISH.search(text), text
+    assert '<meta name="robots" content="noindex, follow">' in html
+
+
+def test_html_405_and_503_are_vietnamese(client: FlaskClient, empty_app: Flask) -> None:
+    r = client.post("/", headers={"Accept": "text/html"})
+    assert r.status_code == 405 and "Địa chỉ này không nhận yêu cầu POST." in r.get_data(as_text=True)
+    html = html_of(empty_app.test_client(), "/?q=nha", 503)
+    assert "Dịch vụ tìm kiếm chưa sẵn sàng (chưa có dữ liệu)." in html and "no index" not in html
+
+
+def test_favicon(client: FlaskClient) -> None:
+    r = client.get("/favicon.ico")
+    assert r.status_code == 301 and r.headers["Location"] == "/static/favicon.svg"
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html_of(client, "/")
+
+
+def test_article_hits_show_views(client: FlaskClient) -> None:
+    data = client.get("/api/search?q=ha+long&type=article").get_json()
+    viewed = [h for h in data["hits"] if h["views"]]
+    assert viewed and all(h["display"]["views"] == f"{format_count(h['views'])} lượt xem" for h in viewed)
+    html = html_of(client, "/?q=ha+long&type=article")
+    assert f'<span class="views">{viewed[0]["display"]["views"]}</span>' in html
+
+
+def test_sort_button_is_only_for_browsers_without_js(client: FlaskClient) -> None:
+    html = html_of(client, "/?q=nha")
+    assert '<button type="submit" class="button" data-js-hide>Sắp xếp</button>' in html
+
+
+def test_whole_number_limits_may_be_written_as_decimals(client: FlaskClient) -> None:
+    assert len(client.get("/api/suggest?q=nha&limit=2.0").get_json()["suggestions"]) <= 2
+    assert client.get("/api/suggest?q=nha&limit=2.5").get_json()["error"]["param"] == "limit"

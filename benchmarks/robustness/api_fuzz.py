@@ -71,9 +71,22 @@ def schemathesis_command(base: str, report: Path, max_examples: int, seed: int, 
 
 
 def access_statuses(log: Path) -> Counter[str]:
-    """HTTP statuses in the server's access log."""
+    """HTTP statuses in the server's log: the app's JSON access lines, or gunicorn's own format.
+
+    ``newssearch serve`` logs one JSON line per request from the app (logger
+    ``newssearch.access``); a request gunicorn refuses before the app (a request
+    line over its limit) appears only in gunicorn's error lines, not here.
+    """
     counts: Counter[str] = Counter()
     for line in log.read_text("utf-8", "replace").splitlines():
+        if line.startswith("{"):
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if record.get("logger") == "newssearch.access" and "status" in record:
+                counts[str(record["status"])] += 1
+            continue
         m = ACCESS_RE.search(line)
         if m:
             counts[m.group(1)] += 1

@@ -24,7 +24,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _settings(index_dir: str | None) -> Settings:
-    return Settings.from_env(index_dir=index_dir)
+    """Settings from ``--config`` (or $NEWSSEARCH_CONFIG), the environment, and ``--index-dir``."""
+    config = click.get_current_context().find_root().params.get("config")
+    return Settings.from_env(config_file=config, index_dir=index_dir)
 
 
 def index_dir_option(f: F) -> F:
@@ -52,7 +54,13 @@ def friendly_errors(f: F) -> F:
 
 @click.group()
 @click.version_option(package_name="newssearch")
-def main() -> None:
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Configuration file (TOML; default: $NEWSSEARCH_CONFIG).",
+)
+def main(config: str | None) -> None:
     """newssearch: Vietnamese full-text search for news articles and property listings."""
 
 
@@ -93,6 +101,17 @@ def _run_index(
         for p in report.problems[:5]:
             click.echo(f"skipped: {p}", err=True)
     click.echo(line)
+    other = {"article": report.listings, "listing": report.articles}.get(doc_type or "", 0)
+    if other:
+        click.echo(
+            f"note: --type {doc_type} did not apply to {other} records that name their own type "
+            "(a 'type' field, or fields only the other type has)",
+            err=True,
+        )
+    usable = report.added + report.replaced + report.unchanged + report.deleted
+    if report.skipped and not usable:
+        click.echo("error: every record was skipped; nothing was indexed", err=True)
+        return 1
     return 0
 
 
@@ -113,7 +132,7 @@ def index_cmd(
     Incremental by default: documents are added or replaced by id, and a
     re-run of the same input changes nothing.
     """
-    _run_index(_settings(index_dir), list(paths), rebuild, doc_type, procs, report_file)
+    sys.exit(_run_index(_settings(index_dir), list(paths), rebuild, doc_type, procs, report_file))
 
 
 @main.command("delete")
@@ -182,6 +201,19 @@ def _plain(html_text: str) -> str:
     return html_mod.unescape(marked)
 
 
+def _hit_meta(h: dict[str, Any]) -> list[str]:
+    """A hit's facts as the page shows them: 19/10/2023, "6,3 tỷ", "80 m²", "1.234 lượt xem"."""
+    from .web.format import format_area, format_count, format_date, format_price
+
+    meta = [format_date(h.get("published")) or "", h.get("category") or h.get("district") or ""]
+    if h["type"] == "listing":
+        price = format_price(h.get("price_vnd"), h.get("transaction")) or h.get("price_text") or "Thỏa thuận"
+        meta += [price, format_area(h.get("area_m2")) or ""]
+    if h.get("views"):
+        meta.append(f"{format_count(h['views'])} lượt xem")
+    return [m for m in meta if m]
+
+
 def _print_result(data: dict[str, Any]) -> None:
     mode = " (any word: no result had all of them)" if data["relaxed"] else ""
     click.echo(f"{data['total']} results for {data['query']!r}{mode} in {data['took_ms']} ms")
@@ -191,10 +223,7 @@ def _print_result(data: dict[str, Any]) -> None:
         click.echo(f"recognised place: {r['text']} -> {r.get('ward') or r.get('district') or r.get('province')}")
     start = (data["page"] - 1) * data["per_page"]
     for i, h in enumerate(data["hits"], start + 1):
-        meta = [h.get("published") or "", h.get("category") or h.get("district") or ""]
-        if h["type"] == "listing":
-            meta += [h.get("price_text") or "", f"{h['area_m2']} m²" if h.get("area_m2") else ""]
-        click.echo(f"{i:>3}. {_plain(h['title_html'])}  [{h['type']}] {' · '.join(m for m in meta if m)}")
+        click.echo(f"{i:>3}. {_plain(h['title_html'])}  [{h['type']}] {' · '.join(_hit_meta(h))}")
         if h.get("snippet"):
             click.echo(f"     {_plain(h['snippet'])}")
 
@@ -223,7 +252,11 @@ def related_cmd(doc_id: str, index_dir: str | None, limit: int) -> None:
     from .search import Engine
 
     settings = _settings(index_dir)
-    for h in Engine(settings.index_dir, settings).related(doc_id, limit):
+    hits = Engine(settings.index_dir, settings).related(doc_id, limit)
+    if not hits:
+        click.echo(f"no related documents for {doc_id}: nothing else in the index is similar enough")
+        return
+    for h in hits:
         click.echo(f"{h.id}  {h.title}")
 
 
@@ -263,17 +296,53 @@ def serve_cmd(index_dir: str | None, host: str, port: int, workers: int, dev: bo
     """Serve the JSON API and the search page (gunicorn, several workers)."""
     from .server import serve
 
-    serve(_settings(index_dir), host=host, port=port, workers=workers, dev=dev)
+    settings = _settings(index_dir)
+    settings.check()
+    serve(settings, host=host, port=port, workers=workers, dev=dev)
+
+
+def _refuse_foreign_index(settings: Settings) -> None:
+    """Raise unless ``settings.index_dir`` has no index, or one holding only the shipped sample."""
+    from .errors import IndexUnavailable
+    from .indexer import IndexStore
+    from .ingest import Deletion, Problem, read_paths
+
+    store = IndexStore(settings.index_dir)
+    if not store.exists():
+        return
+    advice = "use another --index-dir, or --force to replace it"
+    try:
+        ix = store.open()
+    except IndexUnavailable as exc:
+        raise NewsSearchError(f"{settings.index_dir} holds an index that cannot be read ({exc.message}); {advice}") from None
+    sample = {item.id for item in read_paths(sample_paths()) if not isinstance(item, Problem | Deletion)}
+    with ix.searcher() as searcher:
+        in_sample = sum(1 for doc_id in sample if searcher.document_number(id=doc_id) is not None)
+        others = searcher.doc_count() - in_sample
+    if others:
+        raise NewsSearchError(
+            f"{settings.index_dir} already holds an index with {others} documents that are not the sample; {advice}"
+        )
 
 
 @main.command("demo")
 @index_dir_option
 @_serve_options
 @click.option("--no-serve", is_flag=True, help="Only build the sample index and run one search.")
+@click.option("--force", is_flag=True, help="Replace an existing index even if it holds other documents.")
 @friendly_errors
-def demo_cmd(index_dir: str | None, host: str, port: int, workers: int, dev: bool, no_serve: bool) -> None:
-    """Build the shipped sample (articles and listings) into a fresh index and serve it."""
+def demo_cmd(
+    index_dir: str | None, host: str, port: int, workers: int, dev: bool, no_serve: bool, force: bool
+) -> None:
+    """Build the shipped sample (articles and listings) into a fresh index and serve it.
+
+    An index in the folder that holds anything but the sample is kept unless
+    ``--force`` is given.
+    """
     settings = _settings(index_dir)
+    settings.check()
+    if not force:
+        _refuse_foreign_index(settings)
     _run_index(settings, list(sample_paths()), rebuild=True, doc_type=None, procs=1, report_file=None)
     from .models import SearchRequest
     from .search import Engine
@@ -287,6 +356,42 @@ def demo_cmd(index_dir: str | None, host: str, port: int, workers: int, dev: boo
     from .server import serve
 
     serve(settings, host=host, port=port, workers=workers, dev=dev)
+
+
+@main.group("report")
+def report_group() -> None:
+    """Reports over what the service recorded."""
+
+
+@report_group.command("queries")
+@index_dir_option
+@click.option("--since", default="7d", show_default=True, help="Period: 30m, 24h, 7d, 2w.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True, help="Rows per list.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@friendly_errors
+def report_queries_cmd(index_dir: str | None, since: str, limit: int, as_json: bool) -> None:
+    """The most frequent queries, and those that found nothing, from the query log."""
+    from datetime import UTC, datetime
+
+    from .querylog import QUERY_LOG_NAME, parse_period, report
+
+    settings = _settings(index_dir)
+    start = datetime.now(UTC) - parse_period(since)
+    result = report(Path(settings.index_dir) / QUERY_LOG_NAME, start, limit)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(
+        f"{result.searches} searches since {start.strftime('%d/%m/%Y %H:%M')} UTC "
+        f"({result.with_query} with a query, {result.zero_results} with no result)"
+    )
+    for title, rows in (("top queries", result.top), ("top queries with no result", result.top_zero)):
+        click.echo(f"\n{title}:")
+        if not rows:
+            click.echo("  (none)")
+        width = max((len(str(r["count"])) for r in rows), default=1)
+        for r in rows:
+            click.echo(f"  {r['count']:>{width}}  {r['query']}")
 
 
 if __name__ == "__main__":  # pragma: no cover

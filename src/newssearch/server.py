@@ -3,19 +3,32 @@
 ``serve`` is what ``newssearch serve`` and ``newssearch demo`` call. Gunicorn
 runs programmatically (its ``BaseApplication``) with ``preload_app=False``, so
 each worker process builds its own app and opens the index itself; workers
-only read the index, they never build one.
+only read the index, they never build one. ``deploy/gunicorn.conf.py`` runs
+the same options under the ``gunicorn`` command.
+
+Before the workers start, :func:`prepare_metrics_dir` gives them an empty
+``PROMETHEUS_MULTIPROC_DIR`` (the one set in the environment, emptied, or a
+new temporary folder), so ``/metrics`` adds up the counts of every worker and
+starts from zero at each start.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from .config import Settings
+from .logs import logging_config
+
+#: prometheus-client's multi-process folder variable (read when the first metric is made).
+MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 #: Gunicorn's largest request line; the app answers 413 itself below this.
 REQUEST_LINE_LIMIT = 8190
@@ -84,8 +97,59 @@ def warm_up(app: Flask) -> None:
             app.logger.warning("not warmed up: %s", exc.message)
 
 
-def gunicorn_options(host: str, port: int, workers: int | None) -> dict[str, Any]:
-    """Gunicorn settings for the service."""
+def prepare_metrics_dir() -> Path:
+    """An empty multi-process metrics folder, named in the environment the workers inherit.
+
+    The folder in ``$PROMETHEUS_MULTIPROC_DIR`` is emptied (counts left by a
+    previous run would be added to the new ones); without it a temporary
+    folder is made, and removed again by :func:`remove_metrics_dir`.
+    """
+    given = os.environ.get(MULTIPROC_VARIABLE)
+    if given:
+        path = Path(given)
+        path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.db"):
+            stale.unlink()
+    else:
+        path = Path(tempfile.mkdtemp(prefix="newssearch-metrics-"))
+        os.environ[MULTIPROC_VARIABLE] = str(path)
+        os.environ["NEWSSEARCH_METRICS_TMP"] = str(path)
+    return path
+
+
+def remove_metrics_dir() -> None:
+    """Remove the temporary metrics folder :func:`prepare_metrics_dir` made (not a configured one)."""
+    made = os.environ.pop("NEWSSEARCH_METRICS_TMP", None)
+    if made:
+        shutil.rmtree(made, ignore_errors=True)
+
+
+def on_starting(server: Any) -> None:
+    """Gunicorn hook, in the master before any worker: an empty metrics folder."""
+    prepare_metrics_dir()
+
+
+def on_exit(server: Any) -> None:
+    """Gunicorn hook, in the master at shutdown: remove a temporary metrics folder."""
+    remove_metrics_dir()
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """Gunicorn hook: a worker ended; drop its live gauges from the metrics folder."""
+    from prometheus_client import multiprocess
+
+    if os.environ.get(MULTIPROC_VARIABLE):
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+
+
+def post_worker_init(worker: Any) -> None:
+    """Gunicorn hook for ``deploy/gunicorn.conf.py``: warm up the app a worker has just loaded."""
+    if isinstance(worker.wsgi, Flask):
+        warm_up(worker.wsgi)
+
+
+def gunicorn_options(host: str, port: int, workers: int | None, log_format: str = "json") -> dict[str, Any]:
+    """Gunicorn settings for the service (also read by ``deploy/gunicorn.conf.py``)."""
     return {
         "bind": bind_address(host, port),
         "workers": workers if workers and workers > 0 else default_workers(),
@@ -98,8 +162,13 @@ def gunicorn_options(host: str, port: int, workers: int | None) -> dict[str, Any
         "limit_request_line": REQUEST_LINE_LIMIT,
         "limit_request_fields": 100,
         "limit_request_field_size": 8190,
-        "accesslog": "-",
+        # The app writes one access line per request itself (no client addresses, see logs.py).
+        "accesslog": None,
         "errorlog": "-",
+        "logconfig_dict": logging_config(log_format),
+        "on_starting": on_starting,
+        "on_exit": on_exit,
+        "child_exit": child_exit,
         "proc_name": "newssearch",
         # Gunicorn 27 opens a control socket in ~/.gunicorn by default; two services would share it.
         "control_socket_disable": True,
@@ -122,4 +191,4 @@ def serve(
     if dev:
         make_app(settings).run(host=host, port=port, debug=True, use_reloader=True)
         return
-    NewsSearchApplication(settings, gunicorn_options(host, port, workers)).run()
+    NewsSearchApplication(settings, gunicorn_options(host, port, workers, settings.log_format)).run()

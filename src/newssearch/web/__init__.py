@@ -48,6 +48,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             f"unknown setting {unknown[0]!r}; settings are: {', '.join(sorted(_SETTINGS_FIELDS))}"
         )
     settings = Settings.from_env(**overrides)
+    settings.check()
 
     app = Flask(__name__)
     app.config.from_mapping(
@@ -65,7 +66,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["newssearch.settings"] = settings
     app.extensions["newssearch.stats"] = _StatsCache()
 
-    from . import api, errors, pages
+    from . import api, errors, observe, pages, protection
 
     app.register_blueprint(api.bp)
     app.register_blueprint(api.health_bp)
@@ -73,6 +74,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.register(app)
     app.before_request(_check_size)
     app.after_request(_cors)
+    protection.install(app, settings)
+    protection.limit(app, settings.rate_limit_search, "api.search")
+    protection.limit(app, settings.rate_limit_suggest, "api.suggest")
+    observe.install(app, settings)
     return app
 
 

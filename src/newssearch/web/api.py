@@ -7,6 +7,7 @@ a 304 before any searching is done.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from ..errors import BadRequest
 from ..models import SearchRequest
 from . import etag, get_engine, get_settings, stats_cached
+from .observe import record_search
 from .openapi import openapi_spec
 from .views import search_data
 
@@ -64,9 +66,12 @@ def limit_param(params: dict[str, list[str]], default: int) -> int:
     if raw is None:
         return default
     try:
-        n = int(raw)
+        number = float(raw)  # "5.0" is a whole number too (JSON Schema's integer)
     except ValueError:
-        raise BadRequest(f"limit must be a whole number, not {raw!r}", param="limit") from None
+        number = math.nan
+    if not number.is_integer():
+        raise BadRequest(f"limit must be a whole number, not {raw!r}", param="limit")
+    n = int(number)
     if not 1 <= n <= MAX_LIMIT:
         raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}, not {n}", param="limit")
     return n
@@ -80,6 +85,7 @@ def search() -> Response:
 
     def build() -> dict[str, Any]:
         result = get_engine().search(req)
+        record_search(req, result, "api")
         return search_data(req, result, url_for(".search"), settings)
 
     return cached(build)

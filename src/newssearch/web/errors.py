@@ -21,6 +21,8 @@ TITLES = {
     404: "Không tìm thấy trang",
     405: "Phương thức không được hỗ trợ",
     413: "Yêu cầu quá lớn",
+    429: "Quá nhiều yêu cầu",
+    500: "Lỗi hệ thống",
     503: "Dịch vụ tìm kiếm chưa sẵn sàng",
 }
 
@@ -42,18 +44,27 @@ def _wants_html() -> bool:
 
 
 def error_response(status: int, message: str, param: str | None = None) -> Response:
-    """An error in the shape the client asked for, never cached."""
+    """An error in the shape the client asked for, never cached.
+
+    Browsers get a page in Vietnamese (:mod:`.messages`); API clients the
+    English ``message`` meant for developers.
+    """
     if _wants_html():
         from . import get_settings
+        from .messages import vietnamese_message
         from .views import page_limits
 
+        settings = get_settings()
+        value = request.args.get(param) if param else None
+        shown = vietnamese_message(status, settings, param, value, request.method)
         html = render_template(
             "error.html",
-            error=error_body(status, message, param)["error"],
+            error=error_body(status, shown, param)["error"],
             title=TITLES.get(status, "Lỗi"),
             q="",
             search_hidden=[],
-            **page_limits(get_settings()),
+            noindex=True,
+            **page_limits(settings),
         )
         response = Response(html, status=status, mimetype="text/html")
     else:
@@ -76,6 +87,8 @@ def handle_http_exception(exc: HTTPException) -> Response:
     message = exc.description or exc.name
     if status == 404 and message.startswith("The requested URL was not found"):
         message = f"no such page or endpoint: {request.path}; see /api/openapi.json"
+    elif status == 429:
+        message = f"too many requests from this client: the limit is {message}; retry later (see Retry-After)"
     elif status == 405:
         allowed = ", ".join(sorted(set(exc.valid_methods or []))) if hasattr(exc, "valid_methods") else ""
         message = f"{request.method} is not allowed here; use {allowed or 'GET'}"

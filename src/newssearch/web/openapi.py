@@ -85,6 +85,11 @@ def _responses(ok: dict[str, Any], *, cached: bool = True, not_found: bool = Fal
     return out
 
 
+def _rate_limited(responses: dict[str, Any], rate: str) -> dict[str, Any]:
+    """``responses`` plus the 429 a client over ``rate`` gets (none when no limit is set)."""
+    return {**responses, "429": {"$ref": "#/components/responses/TooManyRequests"}} if rate else responses
+
+
 def _search_parameters(settings: Settings) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = [
         {
@@ -287,7 +292,7 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                     "description": "Vietnamese display strings (search results only).",
                     "properties": {
                         k: string_or_null
-                        for k in ("type", "date", "place", "category", "price", "area", "bedrooms")
+                        for k in ("type", "date", "place", "category", "price", "area", "bedrooms", "views")
                     },
                 },
             },
@@ -471,7 +476,9 @@ def openapi_spec(settings: Settings, max_url_bytes: int = 8000, max_body_bytes: 
                     "operationId": "search",
                     "summary": "Search articles and listings",
                     "parameters": [*_search_parameters(settings), _IF_NONE_MATCH],
-                    "responses": _responses(_ok("SearchResult", "Hits, facets with counts, links.")),
+                    "responses": _rate_limited(
+                        _responses(_ok("SearchResult", "Hits, facets with counts, links.")), settings.rate_limit_search
+                    ),
                 }
             },
             "/api/suggest": {
@@ -489,7 +496,9 @@ def openapi_spec(settings: Settings, max_url_bytes: int = 8000, max_body_bytes: 
                         {**_LIMIT, "description": "How many suggestions, 1 to 20 (default 8)."},
                         _IF_NONE_MATCH,
                     ],
-                    "responses": _responses(_ok("Suggestions", "Suggestions, best first.")),
+                    "responses": _rate_limited(
+                        _responses(_ok("Suggestions", "Suggestions, best first.")), settings.rate_limit_suggest
+                    ),
                 }
             },
             "/api/documents/{doc_id}": {
@@ -574,6 +583,15 @@ def openapi_spec(settings: Settings, max_url_bytes: int = 8000, max_body_bytes: 
                     "wrong type, out of range, page too deep, query too long...)."
                 ),
                 "NotFound": _error_response("No document with this id."),
+                "TooManyRequests": {
+                    **_error_response("This client sent more requests than the configured per-client limit."),
+                    "headers": {
+                        "Retry-After": {
+                            "description": "Seconds until the client may send again.",
+                            "schema": {"type": "integer"},
+                        }
+                    },
+                },
                 "TooLarge": _error_response(
                     f"The request is too large: URL over {max_url_bytes} bytes or body over "
                     f"{max_body_bytes} bytes."

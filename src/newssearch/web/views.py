@@ -177,7 +177,7 @@ def _unselect(current: list[str], fv: FacetValue, siblings: Iterable[FacetValue]
 
 
 def hit_display(hit: Hit) -> dict[str, str | None]:
-    """Display strings for a hit: date dd/mm/yyyy, price "1,2 tỷ", area "85 m²", place."""
+    """Display strings for a hit: date dd/mm/yyyy, price "1,2 tỷ", area "85 m²", place, views."""
     price = format_price(hit.price_vnd, hit.transaction)
     if price is None and hit.type == "listing":
         price = hit.price_text or "Thỏa thuận"
@@ -190,6 +190,7 @@ def hit_display(hit: Hit) -> dict[str, str | None]:
         "price": price,
         "area": format_area(hit.area_m2),
         "bedrooms": f"{hit.bedrooms} phòng ngủ" if hit.bedrooms else None,
+        "views": f"{format_count(hit.views)} lượt xem" if hit.views else None,
     }
 
 
@@ -416,12 +417,5 @@ def page_context(
 
 
 def page_limits(settings: Settings) -> dict[str, Any]:
-    """``limits`` (numbers, for attributes) and ``limits_text`` (formatted) for every page."""
-    return {
-        "limits": limits(settings),
-        "limits_text": {
-            "query": format_count(settings.max_query_length),
-            "per_page": format_count(settings.max_per_page),
-            "window": format_count(settings.max_result_window),
-        },
-    }
+    """``limits`` (numbers, e.g. the search box's ``maxlength``) and the result window as text."""
+    return {"limits": limits(settings), "window_text": format_count(settings.max_result_window)}

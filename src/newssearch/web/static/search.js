@@ -1,11 +1,20 @@
-/* newssearch: autocomplete for the search box (ARIA 1.2 combobox + listbox) and
-   collapsing the filters on narrow screens. The page works without this file. */
+/* newssearch: autocomplete for the search box (ARIA 1.2 combobox + listbox), the sort
+   menu applying on change, and collapsing the filters on narrow screens. The page works
+   without this file. */
 (function () {
   "use strict";
 
   var filters = document.getElementById("filters");
   if (filters && window.matchMedia && window.matchMedia("(max-width: 760px)").matches) {
     filters.removeAttribute("open");
+  }
+
+  // The sort menu applies as soon as a choice is made; its button is only for browsers without JS.
+  var sort = document.getElementById("sort");
+  if (sort && sort.form) {
+    var sortButton = sort.form.querySelector("[data-js-hide]");
+    if (sortButton) { sortButton.hidden = true; }
+    sort.addEventListener("change", function () { sort.form.submit(); });
   }
 
   var input = document.getElementById("q");
