@@ -18,6 +18,16 @@ def _default_index_dir() -> Path:
     return Path("index")
 
 
+def _flag(raw: str) -> bool:
+    """A yes/no environment value: 1/0, true/false, yes/no, on/off."""
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(raw)
+
+
 @dataclass(frozen=True)
 class Settings:
     #: Where the index lives (a folder; the live index is ``<dir>/current``).
@@ -32,6 +42,12 @@ class Settings:
     cors_origins: tuple[str, ...] = field(default=(), metadata={"help": "CORS allow-list"})
     #: Seconds an indexer waits for another one to finish before giving up.
     lock_timeout: float = field(default=30.0, metadata={"help": "indexer lock wait (s)"})
+    #: Seconds a write request waits for the indexer lock before answering 503 (Retry-After).
+    write_lock_timeout: float = field(default=10.0, metadata={"help": "write API lock wait (s)"})
+    #: Largest body ``POST /api/documents`` accepts, in bytes (larger loads: ``newssearch index``).
+    max_write_bytes: int = field(default=10 * 1024 * 1024, metadata={"help": "largest write body (bytes)"})
+    #: Search answers only requests with an API key (any scope) when true.
+    require_search_key: bool = field(default=False, metadata={"help": "API key needed to search"})
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -47,13 +63,16 @@ class Settings:
                     values[f.name] = Path(raw)
                 elif f.name == "cors_origins":
                     values[f.name] = tuple(o.strip() for o in raw.split(",") if o.strip())
-                elif f.name == "lock_timeout":
+                elif f.name in ("lock_timeout", "write_lock_timeout"):
                     values[f.name] = float(raw)
+                elif f.name == "require_search_key":
+                    values[f.name] = _flag(raw)
                 else:
                     values[f.name] = int(raw)
             except ValueError:
                 raise BadRequest(
-                    f"NEWSSEARCH_{f.name.upper()}={raw!r} is not valid: expected a number",
+                    f"NEWSSEARCH_{f.name.upper()}={raw!r} is not valid: expected "
+                    + ("true or false" if f.type in (bool, "bool") else "a number"),
                     param="NEWSSEARCH_" + f.name.upper(),
                 ) from None
         settings = replace(cls(), **values)

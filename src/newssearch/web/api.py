@@ -64,8 +64,11 @@ def limit_param(params: dict[str, list[str]], default: int) -> int:
     if raw is None:
         return default
     try:
-        n = int(raw)
-    except ValueError:
+        number = float(raw)  # "10.0" is a whole number too (JSON Schema's integer includes it)
+        if not number.is_integer():
+            raise ValueError(raw)
+        n = int(number)
+    except (ValueError, OverflowError):
         raise BadRequest(f"limit must be a whole number, not {raw!r}", param="limit") from None
     if not 1 <= n <= MAX_LIMIT:
         raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}, not {n}", param="limit")
@@ -103,14 +106,14 @@ def suggest() -> Response:
     return cached(build)
 
 
-@bp.get("/documents/<doc_id>")
+@bp.get("/documents/<doc_id:doc_id>")
 def document(doc_id: str) -> Response:
     """One stored document."""
     only_params()
     return cached(lambda: get_engine().get(doc_id))
 
 
-@bp.get("/documents/<doc_id>/related")
+@bp.get("/documents/<path:doc_id>/related")
 def related(doc_id: str) -> Response:
     """Documents most similar to one document ("Tin liên quan")."""
     params = only_params("limit")
