@@ -331,3 +331,19 @@ def test_memoryview_file_reads_like_bytesio() -> None:
     assert isinstance(bf.file, MemoryViewFile)
     assert bf.read(8) == b"line two" and bf.get(0, 4) == b"line"
     bf.close()
+
+
+def test_write_reports_each_outcome(tmp_path: Path) -> None:
+    store = IndexStore(tmp_path)
+    store.write([art(1), art(2)])
+    seen: list[tuple[str, str]] = []
+    stub = Article(id="a9", title="Tin ngắn số chín", stub=True)
+    report = store.write(
+        [art(1), art(2, title="Bài viết số 2 đã sửa"), art(3), Deletion("a1"), Deletion("nope"), stub],
+        on_outcome=lambda item, outcome: seen.append((item.id, outcome)),
+    )
+    assert seen == [
+        ("a1", "unchanged"), ("a2", "replaced"), ("a3", "added"), ("a1", "deleted"), ("nope", "missing"),
+        ("a9", "added"),
+    ]
+    assert (report.added, report.replaced, report.unchanged, report.deleted) == (2, 1, 1, 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import unicodedata
 from collections.abc import Iterable
@@ -462,6 +463,22 @@ def test_broken_jsonl_fixture() -> None:
          "field 'published': invalid date '32/13/2020': month must be in 1..12"),
         ("deletion", "qn-0001"),
     ]
+
+
+@pytest.mark.parametrize("reader", ["jsonl", "json"])
+def test_streams_read_like_files(reader: str) -> None:
+    """Standard input and request bodies go through the same readers as files."""
+    from newssearch.ingest import read_stdin
+    from newssearch.ingest.jsonl import read_json_stream
+
+    def unplaced(items: Iterable[IngestItem]) -> list[tuple[str, ...]]:
+        return [b[:1] + b[2:] if b[0] == "problem" else b for b in map(brief, items)]
+
+    stream = io.BytesIO((FIXTURES / "broken.jsonl").read_bytes())
+    items = read_stdin(stream=stream) if reader == "jsonl" else read_json_stream(stream, "<stdin>")
+    # (a JSON body of several lines is read as JSON Lines, as a .json file is)
+    assert unplaced(items) == unplaced(read_path(FIXTURES / "broken.jsonl"))
+    assert not stream.closed  # standard input stays usable
 
 
 def test_truncated_gzip_yields_the_records_before_the_damage() -> None:

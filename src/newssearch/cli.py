@@ -18,6 +18,7 @@ import click
 
 from .config import Settings
 from .errors import NewsSearchError
+from .keys import SCOPES
 from .models import SORTS
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -116,7 +117,7 @@ def _run_index(
 
 
 @main.command("index")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, allow_dash=True))
 @index_dir_option
 @click.option("--rebuild", is_flag=True, help="Build a fresh index beside the live one and swap it in atomically.")
 @click.option("--type", "doc_type", type=click.Choice(["article", "listing"]), help="Force the record type.")
@@ -129,8 +130,9 @@ def index_cmd(
 ) -> None:
     """Index files or folders (JSON Lines, JSON, CSV, HTML pages, scraped page text; .gz too).
 
-    Incremental by default: documents are added or replaced by id, and a
-    re-run of the same input changes nothing.
+    A PATH of - reads JSON Lines from standard input. Incremental by default:
+    documents are added or replaced by id, and a re-run of the same input
+    changes nothing.
     """
     sys.exit(_run_index(_settings(index_dir), list(paths), rebuild, doc_type, procs, report_file))
 
@@ -146,6 +148,88 @@ def delete_cmd(ids: tuple[str, ...], index_dir: str | None) -> None:
     settings = _settings(index_dir)
     n = IndexStore(settings.index_dir).delete(ids, lock_timeout=settings.lock_timeout)
     click.echo(f"deleted {n} of {len(ids)} documents")
+
+
+@main.group("keys")
+def keys_group() -> None:
+    """API keys for the HTTP service: create, list, revoke (stored hashed with the index)."""
+
+
+@keys_group.command("create")
+@click.option("--scope", type=click.Choice(SCOPES), required=True,
+              help="What the key may do: search; write (and search); admin (everything).")
+@click.option("--name", help="A note saying who or what uses the key (e.g. 'cms').")
+@index_dir_option
+@friendly_errors
+def keys_create_cmd(scope: str, name: str | None, index_dir: str | None) -> None:
+    """Create a key and print it once (it cannot be shown again)."""
+    from .keys import KeyStore
+
+    store = KeyStore(_settings(index_dir).index_dir)
+    key, token = store.create(scope, name)
+    click.echo(token)
+    click.echo(f"created key {key.id} (scope {key.scope}) in {store.path}; "
+               "store it now: it is not shown again", err=True)
+
+
+@keys_group.command("list")
+@index_dir_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@friendly_errors
+def keys_list_cmd(index_dir: str | None, as_json: bool) -> None:
+    """List the keys (ids, scopes, dates; never the keys themselves)."""
+    from .keys import KeyStore
+
+    keys = KeyStore(_settings(index_dir).index_dir).all_keys()
+    if as_json:
+        click.echo(json.dumps([k.to_dict() for k in keys], ensure_ascii=False, indent=2))
+        return
+    if not keys:
+        click.echo("no API keys (create one with `newssearch keys create --scope write`)")
+    for k in keys:
+        state = f"revoked {k.revoked}" if k.revoked else "active"
+        click.echo(f"{k.id}  {k.scope:<6}  created {k.created}  {state}" + (f"  {k.name}" if k.name else ""))
+
+
+@keys_group.command("revoke")
+@click.argument("key_id")
+@index_dir_option
+@friendly_errors
+def keys_revoke_cmd(key_id: str, index_dir: str | None) -> None:
+    """Revoke a key by id: requests with it are refused from now on."""
+    from .keys import KeyStore
+
+    key = KeyStore(_settings(index_dir).index_dir).revoke(key_id)
+    click.echo(f"revoked key {key.id} (scope {key.scope}) on {key.revoked}")
+
+
+@main.command("sync")
+@click.argument("feed")
+@index_dir_option
+@click.option("--delay", type=click.FloatRange(0, 60), default=1.0, show_default=True,
+              help="Seconds between requests to the site.")
+@click.option("--timeout", type=click.FloatRange(0.1, 300), default=10.0, show_default=True,
+              help="Seconds to wait for each answer.")
+@click.option("--max-pages", type=click.IntRange(1, 100_000), default=500, show_default=True,
+              help="Most article pages fetched in one run (the rest wait for the next run).")
+@click.option("--type", "doc_type", type=click.Choice(["article", "listing"]), help="Force the record type.")
+@friendly_errors
+def sync_cmd(feed: str, index_dir: str | None, delay: float, timeout: float, max_pages: int,
+             doc_type: str | None) -> None:
+    """Index the new pages of a site's RSS/Atom feed or sitemap (FEED is its URL).
+
+    Pages already indexed are remembered beside the index and skipped; run it
+    from cron to follow the site.
+    """
+    from .indexer import IndexStore
+    from .sync import sync
+
+    settings = _settings(index_dir)
+    report = sync(IndexStore(settings.index_dir), feed, delay=delay, timeout=timeout, max_pages=max_pages,
+                  doc_type=doc_type, lock_timeout=settings.lock_timeout)
+    for problem in report.problems[:20]:
+        click.echo(f"problem: {problem}", err=True)
+    click.echo(report.line())
 
 
 @main.command("search")

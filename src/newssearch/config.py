@@ -59,6 +59,12 @@ class Settings:
     metrics: bool = field(default=True, metadata={"help": "serve Prometheus metrics on `/metrics`"})
     #: ``json`` (one object a line, with the request id) or ``text``.
     log_format: str = field(default="json", metadata={"help": "server log lines: `json` or `text`"})
+    #: Seconds a write request waits for the indexer lock before answering 503 (Retry-After).
+    write_lock_timeout: float = field(default=10.0, metadata={"help": "seconds a write request waits for the indexer lock (then 503)"})
+    #: Largest body ``POST /api/documents`` accepts, in bytes (larger loads: ``newssearch index``).
+    max_write_bytes: int = field(default=10 * 1024 * 1024, metadata={"help": "largest `POST /api/documents` body (bytes)"})
+    #: Search answers only requests with an API key (any scope) when true.
+    require_search_key: bool = field(default=False, metadata={"help": "searching needs an API key (any scope)"})
 
     @classmethod
     def from_env(

@@ -25,11 +25,36 @@ class NewsSearchError(Exception):
     def to_dict(self) -> dict[str, Any]:
         return {"error": {"status": self.status, "message": self.message, "param": self.param}}
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer must carry (``WWW-Authenticate``, ``Retry-After``)."""
+        return {}
+
 
 class BadRequest(NewsSearchError):
     """A bad query or parameter (HTTP 400)."""
 
     status = 400
+
+
+class Unauthorized(NewsSearchError):
+    """No API key, or a wrong or revoked one (HTTP 401)."""
+
+    status = 401
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer realm="newssearch"'}
+
+
+class Forbidden(NewsSearchError):
+    """A valid API key whose scope does not allow this (HTTP 403)."""
+
+    status = 403
+
+
+class UnsupportedMediaType(NewsSearchError):
+    """A request body in a format the endpoint does not read (HTTP 415)."""
+
+    status = 415
 
 
 class NotFound(NewsSearchError):
@@ -52,6 +77,19 @@ class IndexLocked(NewsSearchError):
     """Another indexer holds the write lock (HTTP 409)."""
 
     status = 409
+
+
+class Busy(NewsSearchError):
+    """The index is being written by someone else for too long: retry later (HTTP 503)."""
+
+    status = 503
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class InvalidRecord(NewsSearchError):

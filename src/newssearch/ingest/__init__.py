@@ -8,7 +8,7 @@ Formats, picked by extension (``.gz`` looked through) or by peeking at the
 bytes: JSON Lines, JSON (array or object), CSV (Vietnamese or English headers;
 rows are listings unless told otherwise), HTML article pages, and scraped page
 text (``.txt``). Directories are walked recursively in name order, skipping
-hidden files.
+hidden files. The path ``-`` is standard input, read as JSON Lines.
 
 Example::
 
@@ -21,10 +21,11 @@ Example::
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from newssearch.documents import Article, DocType, Listing
 from newssearch.errors import BadRequest
@@ -32,7 +33,7 @@ from newssearch.ingest.base import IngestItem, Problem
 from newssearch.ingest.csv import read_csv
 from newssearch.ingest.detect import Format, describe_unknown, detect_format, is_hidden
 from newssearch.ingest.html import read_html
-from newssearch.ingest.jsonl import read_json, read_jsonl
+from newssearch.ingest.jsonl import read_json, read_jsonl, read_jsonl_stream
 from newssearch.ingest.pagetext import read_page_text
 from newssearch.ingest.records import (
     Deletion,
@@ -48,11 +49,13 @@ __all__ = [
     "IngestSummary",
     "Problem",
     "article_from_record",
+    "check_type",
     "format_counts",
     "from_record",
     "listing_from_record",
     "read_path",
     "read_paths",
+    "read_stdin",
     "record_type",
 ]
 
@@ -73,16 +76,17 @@ def read_paths(paths: Iterable[str | Path], doc_type: str | None = None) -> Iter
     ``type`` field (CSV rows are listings when it is not given). Raises
     :class:`~newssearch.errors.BadRequest` at once for any other value.
     """
-    kind = _check_type(doc_type)
+    kind = check_type(doc_type)
     return (item for p in paths for item in _read_path(p, kind))
 
 
 def read_path(path: str | Path, doc_type: str | None = None) -> Iterator[IngestItem]:
     """Everything :func:`read_paths` yields for one file or directory."""
-    return _read_path(path, _check_type(doc_type))
+    return _read_path(path, check_type(doc_type))
 
 
-def _check_type(doc_type: str | None) -> DocType | None:
+def check_type(doc_type: str | None) -> DocType | None:
+    """``doc_type`` checked: "article", "listing" or None; BadRequest for anything else."""
     if doc_type is None:
         return None
     if doc_type == "article":
@@ -92,7 +96,15 @@ def _check_type(doc_type: str | None) -> DocType | None:
     raise BadRequest(f"unknown document type {doc_type!r}; use 'article' or 'listing'", param="type")
 
 
+def read_stdin(doc_type: str | None = None, stream: IO[bytes] | None = None) -> Iterator[IngestItem]:
+    """JSON Lines from standard input (or ``stream``), reported as ``<stdin>:LINE``."""
+    return read_jsonl_stream(stream or sys.stdin.buffer, "<stdin>", check_type(doc_type))
+
+
 def _read_path(path: str | Path, doc_type: DocType | None) -> Iterator[IngestItem]:
+    if str(path) == "-":
+        yield from read_stdin(doc_type)
+        return
     p = Path(path)
     if p.is_dir():
         yield from _walk(p, doc_type)

@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import IO, Any, Literal, cast
 
 from newssearch.documents import Article, DocType, Listing
 from newssearch.errors import InvalidRecord
@@ -137,11 +137,14 @@ class LineSource:
 
     Iterate :meth:`lines`; after each line (and at the end) drain
     :attr:`problems` with :meth:`take_problems`. Lines keep their line ending.
+    With ``stream`` (standard input, a request body) the bytes come from it
+    and ``path`` only names the source in problem reports.
     """
 
     path: Path
     problems: list[Problem] = field(default_factory=list)
     fallback_lines: int = 0
+    stream: IO[bytes] | None = None
 
     @property
     def name(self) -> str:
@@ -178,7 +181,7 @@ class LineSource:
         """``(line number, text)`` for each line; damage becomes a Problem, never an exception."""
         lineno = 0
         try:
-            with open_binary(self.path) as stream:
+            with self._open() as stream:
                 peek = getattr(stream, "peek", None)
                 head: bytes = peek(4)[:4] if peek is not None else b""
                 if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -210,6 +213,12 @@ class LineSource:
         except OSError as exc:
             self.problems.append(Problem(self.name, None, f"cannot read the file: {exc.strerror or exc}"))
 
+    def _open(self) -> io.BufferedIOBase:
+        if self.stream is None:
+            return open_binary(self.path)
+        # A BufferedReader gives the peek() the BOM check uses; the caller keeps the stream open.
+        return io.BufferedReader(cast(Any, _Unclosed(self.stream)))
+
     def _utf16_lines(self, stream: io.BufferedIOBase) -> Iterator[tuple[int, str]]:
         text = io.TextIOWrapper(cast(Any, stream), encoding="utf-16", errors="replace", newline="")
         yield from enumerate(text, 1)
@@ -228,3 +237,20 @@ class LineSource:
                 return None
             parts.append(line)
         return "".join(parts)
+
+
+class _Unclosed(io.RawIOBase):
+    """A read-only view of a stream that leaves it open when closed (stdin belongs to the caller)."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        super().__init__()
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        read = getattr(self._stream, "read1", self._stream.read)  # what has arrived, not a full buffer
+        data = read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)

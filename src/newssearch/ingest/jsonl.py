@@ -1,16 +1,21 @@
-"""JSON Lines (streamed, one record per line) and JSON (array or object) readers."""
+"""JSON Lines (streamed, one record per line) and JSON (array or object) readers.
+
+Files are read by path; :func:`read_jsonl_stream` and :func:`read_json_stream`
+read the same formats from an open binary stream (standard input, an HTTP
+request body), with the same problems reported.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from newssearch.documents import DocType
 from newssearch.ingest.base import IngestItem, LineSource, Problem, items_from_record
 
-__all__ = ["MAX_JSON_BYTES", "read_json", "read_jsonl"]
+__all__ = ["MAX_JSON_BYTES", "read_json", "read_json_stream", "read_jsonl", "read_jsonl_stream"]
 
 #: A ``.json`` document is parsed whole; larger ones must be JSON Lines.
 MAX_JSON_BYTES = 512 * 1024 * 1024
@@ -32,9 +37,23 @@ def _json_error(exc: json.JSONDecodeError) -> str:
 def read_jsonl(path: Path, doc_type: DocType | None = None) -> Iterator[IngestItem]:
     """One record per line; blank lines ignored; a bad line is a Problem naming it."""
     src = LineSource(path)
-    name = str(path)
-    for lineno, line in src.lines():
-        yield from src.take_problems()
+    return _jsonl_items(src.lines(), str(path), doc_type, src.take_problems)
+
+
+def read_jsonl_stream(stream: IO[bytes], name: str, doc_type: DocType | None = None) -> Iterator[IngestItem]:
+    """:func:`read_jsonl` over an open binary stream; ``name`` stands for the path in problems."""
+    src = LineSource(Path(name), stream=stream)
+    return _jsonl_items(src.lines(), name, doc_type, src.take_problems)
+
+
+def _jsonl_items(
+    lines: Iterable[tuple[int, str]],
+    name: str,
+    doc_type: DocType | None,
+    take_problems: Callable[[], list[Problem]] = list,
+) -> Iterator[IngestItem]:
+    for lineno, line in lines:
+        yield from take_problems()
         s = line.strip()
         if not s:
             continue
@@ -47,7 +66,7 @@ def read_jsonl(path: Path, doc_type: DocType | None = None) -> Iterator[IngestIt
             yield Problem(name, lineno, "invalid JSON: nested too deeply")
             continue
         yield from items_from_record(rec, name, lineno, doc_type)
-    yield from src.take_problems()
+    yield from take_problems()
 
 
 def read_json(path: Path, doc_type: DocType | None = None) -> Iterator[IngestItem]:
@@ -56,8 +75,15 @@ def read_json(path: Path, doc_type: DocType | None = None) -> Iterator[IngestIte
     The document is parsed whole (arrays are small; stream big data as JSON
     Lines). A file that turns out to be JSON Lines is read as such.
     """
-    src = LineSource(path)
-    name = str(path)
+    return _json_items(LineSource(path), str(path), doc_type)
+
+
+def read_json_stream(stream: IO[bytes], name: str, doc_type: DocType | None = None) -> Iterator[IngestItem]:
+    """:func:`read_json` over an open binary stream; ``name`` stands for the path in problems."""
+    return _json_items(LineSource(Path(name), stream=stream), name, doc_type)
+
+
+def _json_items(src: LineSource, name: str, doc_type: DocType | None) -> Iterator[IngestItem]:
     text = src.read_text(MAX_JSON_BYTES)
     yield from src.take_problems()
     if text is None:
@@ -69,7 +95,7 @@ def read_json(path: Path, doc_type: DocType | None = None) -> Iterator[IngestIte
         doc: Any = json.loads(text)
     except json.JSONDecodeError as exc:
         if exc.msg == "Extra data":  # several objects: JSON Lines named .json
-            yield from read_jsonl(path, doc_type)
+            yield from _jsonl_items(enumerate(text.split("\n"), 1), name, doc_type)
             return
         yield Problem(name, exc.lineno, _json_error(exc))
         return

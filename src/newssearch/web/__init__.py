@@ -18,19 +18,21 @@ from dataclasses import fields
 from typing import Any, cast
 
 from flask import Flask, Response, current_app, request
+from werkzeug.routing import PathConverter
 
 from .. import __version__
 from ..config import Settings
+from ..keys import KeyStore
 from ..search import Engine
 
 __all__ = ["MAX_CONTENT_LENGTH", "MAX_URL_BYTES", "create_app", "get_engine", "get_settings"]
 
-#: Largest request body accepted (no endpoint takes a body).
+#: Largest request body accepted, except by the write API (``Settings.max_write_bytes``).
 MAX_CONTENT_LENGTH = 16 * 1024
 #: Longest path + query string accepted, in bytes (gunicorn's request line limit is 8190).
 MAX_URL_BYTES = 8000
 #: Request headers a cross-origin page may send (preflight answer).
-ALLOWED_HEADERS = "Accept, Accept-Language, Content-Language, Content-Type, If-None-Match"
+ALLOWED_HEADERS = "Accept, Accept-Language, Authorization, Content-Language, Content-Type, If-None-Match"
 #: Seconds browsers and proxies may reuse a response before revalidating with its ETag.
 CACHE_SECONDS = 60
 
@@ -51,6 +53,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     settings.check()
 
     app = Flask(__name__)
+    app.url_map.converters["doc_id"] = DocIdConverter
     app.config.from_mapping(
         MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH,
         MAX_URL_BYTES=MAX_URL_BYTES,
@@ -65,20 +68,31 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["newssearch"] = Engine(settings.index_dir, settings)
     app.extensions["newssearch.settings"] = settings
     app.extensions["newssearch.stats"] = _StatsCache()
+    app.extensions["newssearch.keys"] = KeyStore(settings.index_dir)
 
-    from . import api, errors, observe, pages, protection
+    from . import api, auth, errors, observe, pages, protection, write
 
     app.register_blueprint(api.bp)
     app.register_blueprint(api.health_bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(write.bp)
     errors.register(app)
     app.before_request(_check_size)
+    app.before_request(auth.check_search_access)
+    app.after_request(auth.private_when_keyed)
     app.after_request(_cors)
     protection.install(app, settings)
     protection.limit(app, settings.rate_limit_search, "api.search")
     protection.limit(app, settings.rate_limit_suggest, "api.suggest")
     observe.install(app, settings)
     return app
+
+
+class DocIdConverter(PathConverter):
+    """A document id in a URL: any characters, ``/`` included, but not ending in ``/related``
+    (that is the related-documents endpoint of the id before it)."""
+
+    regex = r"(?!.*/related$)[^/].*?"
 
 
 def get_engine() -> Engine:
@@ -127,6 +141,8 @@ def _check_size() -> None:
     from ..errors import NewsSearchError
 
     limit = int(current_app.config["MAX_CONTENT_LENGTH"])
+    if request.blueprint == "write":
+        limit = get_settings().max_write_bytes
     if request.content_length is not None and request.content_length > limit:
         raise RequestEntityTooLarge(f"the request body is larger than {limit} bytes")
     url_limit = int(current_app.config["MAX_URL_BYTES"])

@@ -18,6 +18,8 @@ from ..errors import NewsSearchError
 #: Vietnamese titles for the HTML error page.
 TITLES = {
     400: "Yêu cầu không hợp lệ",
+    401: "Cần khóa truy cập",
+    403: "Không có quyền truy cập",
     404: "Không tìm thấy trang",
     405: "Phương thức không được hỗ trợ",
     413: "Yêu cầu quá lớn",
@@ -78,7 +80,9 @@ def handle_newssearch_error(exc: NewsSearchError) -> Response:
     """BadRequest / NotFound / IndexUnavailable... -> their status, message and param."""
     if exc.status >= 500:
         current_app.logger.warning("%s: %s", type(exc).__name__, exc.message)
-    return error_response(exc.status, exc.message, exc.param)
+    response = error_response(exc.status, exc.message, exc.param)
+    response.headers.update(exc.headers())
+    return response
 
 
 def handle_http_exception(exc: HTTPException) -> Response:

@@ -408,6 +408,38 @@ def _schemas(settings: Settings) -> dict[str, Any]:
             },
             "additionalProperties": True,
         },
+        "WriteReport": {
+            "type": "object",
+            "required": ["counts", "errors", "records", "took_ms"],
+            "properties": {
+                "counts": {
+                    "type": "object",
+                    "description": "How many records ended in each status.",
+                    "additionalProperties": {"type": "integer", "minimum": 0},
+                },
+                "errors": {"type": "integer", "minimum": 0, "description": "Records that could not be read."},
+                "records": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["index", "status"],
+                        "properties": {
+                            "index": {"type": "integer", "minimum": 0, "description": "Position in the body, from 0."},
+                            "status": {
+                                "type": "string",
+                                "enum": ["created", "replaced", "unchanged", "deleted", "not_found", "error"],
+                            },
+                            "id": {"type": "string"},
+                            "type": {"type": "string", "enum": list(TYPES)},
+                            "line": {"type": "integer", "description": "JSON Lines: the record's line."},
+                            "message": {"type": "string", "description": "Why the record could not be read."},
+                            "warnings": {"type": "array", "items": {"type": "string"}},
+                        },
+                    },
+                },
+                "took_ms": {"type": "number", "minimum": 0},
+            },
+        },
         "Related": {
             "type": "object",
             "required": ["id", "hits"],
@@ -449,10 +481,106 @@ def _schemas(settings: Settings) -> dict[str, Any]:
     }
 
 
+_WRITE_NOTE = (
+    " Needs `Authorization: Bearer <key>` with the `write` (or `admin`) scope; answers 404 while the "
+    "server has no such key (writing is off). The answer comes once the change is committed and on "
+    "disk; searches see it on their next request. A request waits for another writer up to a limit, "
+    "then gets 503 with `Retry-After`."
+)
+
+
+def _write_responses(ok: str, max_write_bytes: int) -> dict[str, Any]:
+    report = {"application/json": {"schema": {"$ref": "#/components/schemas/WriteReport"}}}
+    return {
+        "200": {"description": ok, "content": report},
+        "207": {
+            "description": "Some records could not be read (status `error`, with the reason); the others were written.",
+            "content": report,
+        },
+        "400": _error_response("No record could be read (the reasons are in `message`), or a bad parameter."),
+        "401": _error_response("No API key, or a wrong or revoked one."),
+        "403": _error_response("The key's scope does not allow writing."),
+        "404": _error_response("Writing is off: no API key with the write scope exists."),
+        "413": _error_response(f"The body is over {max_write_bytes} bytes: send smaller batches."),
+        "415": _error_response("The body is not `application/json` or JSON Lines (`application/x-ndjson`)."),
+        "503": _error_response("Another writer held the index too long; retry after `Retry-After` seconds."),
+    }
+
+
+def _write_paths(settings: Settings) -> dict[str, Any]:
+    """``POST /api/documents``, ``DELETE /api/documents/{doc_id}``, ``POST /api/documents/delete``."""
+    security: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+    upsert = {
+        "operationId": "upsertDocuments",
+        "summary": "Add or replace documents by id",
+        "description": (
+            "One document, an array, or `{\"articles\": [...], \"listings\": [...]}` as JSON; or one "
+            "document a line as JSON Lines. The fields are those of `newssearch index` input (a record "
+            "with `\"deleted\": true` deletes). Each record's outcome is listed in order." + _WRITE_NOTE
+        ),
+        "security": security,
+        "parameters": [
+            {
+                "name": "type",
+                "in": "query",
+                "description": "Type of records that have no `type` field (otherwise guessed from their fields).",
+                "schema": {"type": "string", "enum": list(TYPES)},
+            }
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/Document"},
+                            {"type": "array", "minItems": 1, "items": {"$ref": "#/components/schemas/Document"}},
+                        ]
+                    }
+                },
+                "application/x-ndjson": {"schema": {"type": "string", "description": "One JSON document a line."}},
+            },
+        },
+        "responses": _write_responses("Every record was written (or was unchanged).", settings.max_write_bytes),
+    }
+    delete_one = {
+        "operationId": "deleteDocument",
+        "summary": "Delete one document",
+        "description": "The id may contain any character, `/` included." + _WRITE_NOTE,
+        "security": security,
+        "parameters": [{**_DOC_ID, "schema": {"type": "string", "minLength": 1}}],
+        "responses": {
+            **_write_responses("The document was deleted.", settings.max_write_bytes),
+            "404": _error_response("No document with this id, or writing is off."),
+        },
+    }
+    delete_many = {
+        "operationId": "deleteDocuments",
+        "summary": "Delete several documents",
+        "description": "Each id's outcome (`deleted` or `not_found`) is listed in order." + _WRITE_NOTE,
+        "security": security,
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["ids"],
+                        "properties": {"ids": {"type": "array", "minItems": 1, "items": {"type": "string"}}},
+                    }
+                }
+            },
+        },
+        "responses": _write_responses("Every id was deleted or was not there.", settings.max_write_bytes),
+    }
+    return {"upsert": upsert, "delete_one": delete_one, "delete_many": delete_many}
+
+
 def openapi_spec(settings: Settings, max_url_bytes: int = 8000, max_body_bytes: int = 16384) -> dict[str, Any]:
     """The OpenAPI 3.1 document for ``settings`` and the app's size limits."""
     no_params_note = " Takes no query parameters (unknown ones are a 400)."
-    return {
+    writes = _write_paths(settings)
+    spec: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
             "title": "newssearch",
@@ -466,7 +594,9 @@ def openapi_spec(settings: Settings, max_url_bytes: int = 8000, max_body_bytes: 
                 "`area_max`, `date_from` ≤ `date_to`. Limits: query at most {settings.max_query_length} characters, per_page at most "
                 f"{settings.max_per_page}, page × per_page at most {settings.max_result_window}; "
                 f"request URL at most {max_url_bytes} bytes and body at most {max_body_bytes} bytes "
-                "(413). Other methods than GET/HEAD/OPTIONS get 405 with an `Allow` header. Responses carry an `ETag` tied to "
+                f"(413; the write API takes bodies up to {settings.max_write_bytes} bytes). The write API (POST and "
+                "DELETE under `/api/documents`) needs an API key with the write scope; other methods than "
+                "GET/HEAD/OPTIONS get 405 with an `Allow` header. Responses carry an `ETag` tied to "
                 "the index version; CORS is enabled for the configured site origins."
             ),
         },
@@ -508,8 +638,11 @@ def openapi_spec(settings: Settings, max_url_bytes: int = 8000, max_body_bytes: 
                     "description": "Takes no query parameters (unknown ones are a 400).",
                     "parameters": [_DOC_ID, _IF_NONE_MATCH],
                     "responses": _responses(_ok("Document", "The document."), not_found=True),
-                }
+                },
+                "delete": writes["delete_one"],
             },
+            "/api/documents": {"post": writes["upsert"]},
+            "/api/documents/delete": {"post": writes["delete_many"]},
             "/api/documents/{doc_id}/related": {
                 "get": {
                     "operationId": "relatedDocuments",
@@ -569,6 +702,13 @@ def openapi_spec(settings: Settings, max_url_bytes: int = 8000, max_body_bytes: 
             },
         },
         "components": {
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API key from `newssearch keys create --scope search|write|admin`.",
+                }
+            },
             "schemas": _schemas(settings),
             "headers": {
                 "ETag": {
@@ -612,3 +752,9 @@ def openapi_spec(settings: Settings, max_url_bytes: int = 8000, max_body_bytes: 
             },
         },
     }
+    if settings.require_search_key:
+        # Searching needs a key too; the description and the health check stay open.
+        spec["security"] = [{"bearerAuth": []}]
+        for path in ("/api/openapi.json", "/healthz"):
+            spec["paths"][path]["get"]["security"] = []
+    return spec
