@@ -32,6 +32,8 @@ class Settings:
     cors_origins: tuple[str, ...] = field(default=(), metadata={"help": "CORS allow-list"})
     #: Seconds an indexer waits for another one to finish before giving up.
     lock_timeout: float = field(default=30.0, metadata={"help": "indexer lock wait (s)"})
+    #: Index generations kept on disk after a rebuild, the live one included (for rollback).
+    keep_generations: int = field(default=3, metadata={"help": "generations kept for rollback"})
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

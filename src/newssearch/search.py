@@ -24,22 +24,24 @@ import contextlib
 import heapq
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from datetime import time as dtime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 from whoosh import query as wq
 
 from . import facets as fc
+from . import generations as gens
 from .config import Settings
-from .errors import NotFound
+from .errors import NewsSearchError, NotFound
 from .highlight import highlight_all, match_spans, snippet
-from .indexer import IndexStore
+from .ids import normalize_id
+from .indexer import IndexStore, open_servable
 from .models import KEYWORD_FILTERS, FacetValue, Hit, SearchRequest, SearchResult
 from .places import (
     PlaceMention,
@@ -55,6 +57,7 @@ from .suggest import Suggester
 from .vietnamese import fold
 from .whoosh_fixes import bytes_column, numeric_column, top_docs
 
+T = TypeVar("T")
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float32]
 
@@ -175,6 +178,11 @@ class Snapshot:
     searcher: Any
     columns: Columns
     version: str
+    #: The generation ``current`` named when this snapshot was opened; differs
+    #: from ``gen`` when that one was damaged and an earlier one is served.
+    live: Path | None = None
+    #: Why an earlier generation is served (None when the live one is).
+    degraded: str | None = None
     suggester: Suggester = field(init=False)
     text: TextIndex = field(init=False)
     #: Whoosh readers share file handles (seek, then read): two threads reading
@@ -202,27 +210,49 @@ class Engine:
         """The current snapshot, reopened or refreshed if the index changed."""
         gen = self.store.current_dir()
         snap = self._snap
-        if snap is not None and gen == snap.gen and snap.searcher.up_to_date():
+        if snap is not None and gen == snap.live and snap.searcher.up_to_date():
             return snap
         with self._lock:
             snap = self._snap
-            if snap is not None and gen == snap.gen and snap.searcher.up_to_date():
+            if snap is not None and gen == snap.live and snap.searcher.up_to_date():
                 return snap
-            if snap is None or gen != snap.gen:
-                ix = self.store.open()
-                gen = self.store.current_dir() or gen
+            live = gen
+            degraded: str | None = None
+            if snap is None or gen != snap.live:
+                gen, ix, degraded = open_servable(self.store)
                 searcher = ix.searcher()
                 self._columns = ColumnCache()
             else:
                 # A new searcher rather than Searcher.refresh(): refresh reuses
                 # segment readers by segment and can keep stale deletions.
-                ix = snap.ix
+                ix, gen = snap.ix, snap.gen
                 searcher = ix.searcher()
             assert gen is not None
             columns = self._columns.load(searcher.reader())
             version = f"{gen.name}.{ix.latest_generation()}"
-            self._snap = Snapshot(gen, ix, searcher, columns, version)
+            if snap is not None and snap.gen == gen:
+                degraded = snap.degraded
+            self._snap = Snapshot(gen, ix, searcher, columns, version, live=live, degraded=degraded)
             return self._snap
+
+    def _guarded(self, op: Callable[[Snapshot], T]) -> T:
+        """Run ``op`` on the current snapshot. When it fails on damaged files
+        (damage that appeared while serving), serve a good generation instead."""
+        snap = self.snapshot()
+        try:
+            with snap.lock:
+                return op(snap)
+        except NewsSearchError:
+            raise
+        except Exception:
+            if not gens.verify(snap.gen):
+                raise  # not damage: a bug, reported as such
+            with self._lock:
+                if self._snap is snap:
+                    self._snap = None
+            snap = self.snapshot()
+            with snap.lock:
+                return op(snap)
 
     def version(self) -> str:
         """Changes whenever the index changes (for HTTP ETags)."""
@@ -241,9 +271,7 @@ class Engine:
     def search(self, req: SearchRequest) -> SearchResult:
         """Run one search (thread-safe)."""
         started = time.perf_counter()
-        snap = self.snapshot()
-        with snap.lock:
-            return self._search(snap, req, started)
+        return self._guarded(lambda snap: self._search(snap, req, started))
 
     def _search(self, snap: Snapshot, req: SearchRequest, started: float) -> SearchResult:
         cols = snap.columns
@@ -472,7 +500,7 @@ class Engine:
     # -- documents -------------------------------------------------------------
     def _docnum(self, snap: Snapshot, doc_id: str) -> int:
         try:
-            n: int | None = snap.searcher.document_number(id=doc_id)
+            n: int | None = snap.searcher.document_number(id=normalize_id(doc_id))
         except UnicodeEncodeError:  # a lone surrogate cannot be an indexed id
             n = None
         if n is None:
@@ -481,9 +509,7 @@ class Engine:
 
     def get(self, doc_id: str) -> dict[str, Any]:
         """The stored document, as indexed."""
-        snap = self.snapshot()
-        with snap.lock:
-            return self._get(snap, doc_id)
+        return self._guarded(lambda snap: self._get(snap, doc_id))
 
     def _get(self, snap: Snapshot, doc_id: str) -> dict[str, Any]:
         raw: dict[str, Any] = snap.searcher.stored_fields(self._docnum(snap, doc_id)).get("raw") or {}
@@ -491,9 +517,7 @@ class Engine:
 
     def related(self, doc_id: str, limit: int = 5) -> list[Hit]:
         """Documents most similar to ``doc_id`` (same type first): "Tin liên quan"."""
-        snap = self.snapshot()
-        with snap.lock:
-            return self._related(snap, doc_id, limit)
+        return self._guarded(lambda snap: self._related(snap, doc_id, limit))
 
     def _related(self, snap: Snapshot, doc_id: str, limit: int) -> list[Hit]:
         docnum = self._docnum(snap, doc_id)
@@ -517,12 +541,16 @@ class Engine:
 
     def suggest(self, prefix: str, limit: int = 8) -> list[dict[str, Any]]:
         """Autocomplete for a partial query: frequent phrases, then matching titles."""
-        snap = self.snapshot()
-        with snap.lock:
-            return snap.suggester.complete(prefix, limit)
+        return self._guarded(lambda snap: snap.suggester.complete(prefix, limit))
 
     def stats(self) -> dict[str, Any]:
-        return self.store.stats()
+        """Statistics of the generation being served (``degraded`` says why when it
+        is not the live one)."""
+        snap = self.snapshot()
+        data = self.store.stats(snap.gen, check=False)
+        if snap.degraded:
+            data["degraded"] = snap.degraded
+        return data
 
 
 # ---------------------------------------------------------------------------
@@ -607,7 +635,11 @@ def _range_mask(
 
 
 def _ts(d: Any, t: dtime) -> float:
-    return datetime.combine(d, t).timestamp()
+    """Seconds since the epoch; dates beyond what the platform converts clamp to ±inf."""
+    try:
+        return datetime.combine(d, t).timestamp()
+    except (ValueError, OverflowError, OSError):
+        return float("-inf") if d.year < 1970 else float("inf")
 
 
 _SORT_COLUMNS: dict[str, tuple[str, bool]] = {

@@ -103,14 +103,14 @@ def suggest() -> Response:
     return cached(build)
 
 
-@bp.get("/documents/<doc_id>")
+@bp.get("/documents/<path:doc_id>")
 def document(doc_id: str) -> Response:
     """One stored document."""
     only_params()
     return cached(lambda: get_engine().get(doc_id))
 
 
-@bp.get("/documents/<doc_id>/related")
+@bp.get("/documents/<path:doc_id>/related")
 def related(doc_id: str) -> Response:
     """Documents most similar to one document ("Tin liên quan")."""
     params = only_params("limit")
