@@ -175,7 +175,7 @@ def test_search_while_writing_sees_data_after_commit(tmp_path: Path) -> None:
     t.start()
     for i in range(2, 6):
         store.write([art(i)])
-    store.write([art(9)], rebuild=True)
+    store.write([art(9)], rebuild=True, allow_shrink=True)
     stop.set()
     t.join()
     assert errors == []

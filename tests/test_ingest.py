@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import time
 import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -31,7 +32,10 @@ from newssearch.ingest import (
 from newssearch.ingest.detect import sniff
 from newssearch.ingest.pagetext import is_caption, is_chrome, page_records
 from newssearch.ingest.records import (
+    MAX_CAPTION_CHARS,
+    MAX_CAPTIONS,
     MAX_TEXT_CHARS,
+    content_id,
     normalize_url,
     places_in_text,
     title_date_id,
@@ -162,12 +166,6 @@ def test_article_without_title_takes_the_first_sentence() -> None:
     ("rec", "message"),
     [
         ({"title": "", "body": "", "summary": ""}, "record has no title and no text"),
-        ({"title": "A", "published": "32/13/2020"},
-         "field 'published': invalid date '32/13/2020': month must be in 1..12"),
-        ({"title": "A", "views": "-5"}, "field 'views': invalid number '-5': must not be negative"),
-        ({"type": "listing", "title": "A", "price_vnd": -5}, "field 'price_vnd': invalid price -5: must be a positive number"),
-        ({"type": "listing", "title": "A", "area_m2": "-40 m2"}, "field 'area_m2': invalid area '-40 m2': negative"),
-        ({"type": "listing", "title": "A", "price_text": "-5 tỷ"}, "field 'price_text': invalid price '-5 tỷ': negative amount"),
         ({"type": "podcast", "title": "A"}, "unknown type 'podcast'; expected 'article' or 'listing'"),
         ({"title": "A"}, "cannot tell whether this record is an article or a listing; "
          "add a \"type\" field or choose the type when indexing"),
@@ -179,6 +177,76 @@ def test_invalid_records(rec: dict[str, Any], message: str) -> None:
     with pytest.raises(InvalidRecord) as info:
         from_record(rec)
     assert info.value.message == message
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "warning"),
+    [
+        ("published", "32/13/2020", "invalid date '32/13/2020': month must be in 1..12"),
+        ("published", "0001-01-01", "date '0001-01-01' is out of range: expected a year from 1900 to 2099"),
+        ("published", "01/01/0001", "date '01/01/0001' is out of range: expected a year from 1900 to 2099"),
+        ("published", ["2022"], "expected text or a number, not a list (['2022'])"),
+        ("views", "-5", "invalid number '-5': must not be negative"),
+        ("views", 1e300, "1e+300 is implausibly large (over 1,000,000,000,000)"),
+        ("views", float("inf"), "invalid number inf: must not be negative"),
+        ("bedrooms", 1e20, "1e+20 is implausibly large (over 1,000)"),
+        ("bedrooms", {"n": 3}, "expected text or a number, not a dict ({'n': 3})"),
+        ("price_vnd", -5, "invalid price -5: must be a positive number"),
+        ("price_vnd", 1e30, "1e+30 is implausibly large"),
+        ("area_m2", "-40 m2", "invalid area '-40 m2': negative"),
+        ("area_m2", 1e12, "1000000000000.0 is implausibly large (over 1,000,000,000)"),
+        ("price_text", "-5 tỷ", "invalid price '-5 tỷ': negative amount"),
+    ],
+)
+def test_bad_field_is_left_empty_with_a_warning_and_the_record_kept(field: str, value: Any, warning: str) -> None:
+    warnings: list[str] = []
+    kind = "article" if field in ("published", "views") else "listing"
+    doc = from_record({"id": "x1", "type": kind, "title": "Nhà phố Hạ Long", field: value}, warnings=warnings)
+    assert isinstance(doc, Article | Listing) and doc.id == "x1"
+    name = {"published": "published", "price_text": "price_vnd"}.get(field, field)
+    assert getattr(doc, name) is None
+    assert warnings == [f"field {field!r}: {warning}; left empty"]
+
+
+def test_year_one_record_does_not_abort_the_run(tmp_path: Path) -> None:
+    from newssearch.indexer import IndexStore
+
+    feed = tmp_path / "feed.jsonl"
+    lines = [{"id": f"a{i}", "type": "article", "title": f"Tin số {i}", "published": "2022-06-17"} for i in range(5)]
+    lines[2]["published"] = "0001-01-01"
+    feed.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines), "utf-8")
+    report = IndexStore(tmp_path / "idx").write(read_paths([feed]))
+    assert (report.added, report.skipped, report.warnings) == (5, 0, 1)
+
+
+def test_ids_derived_from_content_keep_same_title_listings_apart() -> None:
+    rows = [
+        {"title": "Bán nhà riêng", "price": "2 tỷ", "address": "Phường Bãi Cháy"},
+        {"title": "Bán nhà riêng", "price": "3 tỷ", "address": "Phường Hồng Gai"},
+        {"title": "Bán nhà riêng", "price": "2 tỷ", "address": "Phường Hà Khẩu"},
+    ]
+    warnings: list[str] = []
+    ids = [listing_from_record(r, warnings).id for r in rows]
+    assert len(set(ids)) == 3 and all(i.startswith("c-") for i in ids)
+    assert warnings == ["no id, url or date: the id was derived from the record's content, so an edited "
+                        "copy becomes a new document; give records an id"] * 3
+    # The same content (here in NFD) gets the same id; a date keeps the title-and-day id.
+    nfd = {k: unicodedata.normalize("NFD", v) for k, v in rows[0].items()}
+    assert listing_from_record(nfd).id == ids[0]
+    assert listing_from_record({**rows[0], "posted": "17/06/2022"}).id.startswith("t-")
+
+
+def test_a_million_captions_are_capped_fast() -> None:
+    article_from_record({"id": "w", "title": "Hạ Long"})  # loads the gazetteer once, outside the timing
+    warnings: list[str] = []
+    started = time.perf_counter()
+    art = article_from_record(
+        {"id": "c1", "title": "Ảnh", "captions": ["Ảnh: vịnh Hạ Long " * 200] * 1_000_000}, warnings
+    )
+    assert time.perf_counter() - started < 1.0
+    assert len(art.captions) == MAX_CAPTIONS and all(len(c) <= MAX_CAPTION_CHARS for c in art.captions)
+    assert warnings[0] == f"captions has 1,000,000 items; kept the first {MAX_CAPTIONS}"
+    assert len(json.dumps(art.to_dict(), ensure_ascii=False)) < 400_000
 
 
 @pytest.mark.parametrize(
@@ -258,7 +326,9 @@ def test_listing_rent_and_negotiable() -> None:
 
 def test_implausible_sale_price_from_text_is_dropped_with_a_warning() -> None:
     warnings: list[str] = []
-    listing = listing_from_record({"title": "Nhà Quận 1", "price_text": "6.5 triệu", "area_m2": 46}, warnings)
+    listing = listing_from_record(
+        {"id": "n1", "title": "Nhà Quận 1", "price_text": "6.5 triệu", "area_m2": 46}, warnings
+    )
     assert (listing.price_vnd, listing.price_text) == (None, "6.5 triệu")
     assert warnings == ["price '6.5 triệu' is implausibly low for a sale; price_vnd left empty"]
 
@@ -279,7 +349,7 @@ def test_article_places_from_text() -> None:
 def test_huge_body_is_cut_with_a_warning() -> None:
     warnings: list[str] = []
     body = ("Một câu rất dài về chuyện thời sự. " * 20 + "\n") * (MAX_TEXT_CHARS // 600)
-    art = article_from_record({"title": "Dài", "body": body}, warnings)
+    art = article_from_record({"id": "d1", "title": "Dài", "body": body}, warnings)
     assert len(art.body) <= MAX_TEXT_CHARS
     assert len(warnings) == 1 and warnings[0].startswith("body has ")
 
@@ -457,10 +527,12 @@ def test_broken_jsonl_fixture() -> None:
         ("listing", "bds-9001", "Bán nhà 2 tầng Hà Lầm, Hạ Long, 50m2"),
         ("problem", "broken.jsonl", "4", "error", "expected a JSON object, got list"),
         ("problem", "broken.jsonl", "5", "error", "record has no title and no text"),
-        ("problem", "broken.jsonl", "6", "error",
-         "field 'price_vnd': invalid price -5000000000: must be a positive number"),
-        ("problem", "broken.jsonl", "7", "error",
-         "field 'published': invalid date '32/13/2020': month must be in 1..12"),
+        ("listing", "bds-9002", "Bán đất giá âm do nhập sai"),
+        ("problem", "broken.jsonl", "6", "warning",
+         "field 'price_vnd': invalid price -5000000000: must be a positive number; left empty"),
+        ("article", "qn-9005", "Ngày đăng không hợp lệ"),
+        ("problem", "broken.jsonl", "7", "warning",
+         "field 'published': invalid date '32/13/2020': month must be in 1..12; left empty"),
         ("deletion", "qn-0001"),
     ]
 
@@ -565,7 +637,7 @@ def test_json_array_object_and_wrapper(tmp_path: Path) -> None:
 def test_vietnamese_csv_with_bom() -> None:
     items = list(read_path(FIXTURES / "listings.csv"))
     assert [brief(i) for i in problems(items)] == [
-        ("problem", "listings.csv", "7", "error", "field 'price': invalid price '-5 tỷ': negative amount"),
+        ("problem", "listings.csv", "7", "warning", "field 'price': invalid price '-5 tỷ': negative amount; left empty"),
     ]
     rows = [(d.title, d.price_vnd, d.price_text, d.area_m2, getattr(d, "bedrooms", None),
              d.district, d.ward, d.province) for d in docs(items) if isinstance(d, Listing)]
@@ -579,7 +651,7 @@ def test_vietnamese_csv_with_bom() -> None:
         ("Bán đất MT đường 15m Cao Xanh", 2.9e9, "2,9 tỷ", 100.0, None,
          "Thành phố Hạ Long", "Phường Cao Xanh", "Tỉnh Quảng Ninh"),
     ]
-    assert len(rows) == 7
+    assert len(rows) == 8  # the row with a negative price is kept, without a price
     rent = next(d for d in docs(items) if isinstance(d, Listing) and d.transaction == "rent")
     assert (rent.price_vnd, rent.district, rent.province) == (1.2e7, "Quận 7", "Thành phố Hồ Chí Minh")
     multiline = docs(items)[-1]
@@ -610,7 +682,9 @@ def test_csv_semicolons_unknown_columns_and_articles(tmp_path: Path) -> None:
     items = list(read_paths([tmp_path / "a.csv", tmp_path / "b.csv"]))
     assert [brief(i) for i in items] == [
         ("problem", "a.csv", "1", "warning", "ignored unknown columns: 'Màu sơn'"),
-        ("listing", title_date_id("Nhà đẹp", None), "Nhà đẹp"),
+        ("listing", content_id({"title": "Nhà đẹp", "price": "2 tỷ", "district": "Q.7"}), "Nhà đẹp"),
+        ("problem", "a.csv", "2", "warning", "no id, url or date: the id was derived from the record's "
+         "content, so an edited copy becomes a new document; give records an id"),
         ("listing", title_date_id("Tin mới", date(2022, 6, 17)), "Tin mới"),
     ]
     articles = list(read_path(tmp_path / "b.csv", doc_type="article"))
@@ -684,12 +758,12 @@ def test_invalid_doc_type_is_rejected_at_once() -> None:
 def test_summary_counts_what_was_read() -> None:
     summary = IngestSummary(max_problems=2)
     items = list(summary.track(read_paths([FIXTURES / "broken.jsonl", FIXTURES / "article-page-2.txt"])))
-    assert len(items) == 13
+    assert len(items) == 15
     assert summary.to_dict() == {
-        "articles": 6, "stubs": 4, "listings": 1, "deletions": 1, "skipped": 5, "warnings": 0,
+        "articles": 7, "stubs": 4, "listings": 2, "deletions": 1, "skipped": 3, "warnings": 2,
         "problems": [p.to_dict() for p in problems(items)[:2]],
     }
-    assert summary.line(report="problems.txt") == "read 6 articles, 1 listing, 1 deletion, skipped 5 — see problems.txt"
+    assert summary.line(report="problems.txt") == "read 7 articles, 2 listings, 1 deletion, skipped 3 — see problems.txt"
     assert format_counts(1, 0, 0) == "indexed 1 article, 0 listings, skipped 0"
 
 
@@ -718,3 +792,32 @@ def test_corpus_samples_read_with_few_problems(shared_corpus: Path) -> None:
             pass
         read = summary.articles + summary.listings
         assert read >= 295 and summary.skipped <= 3, (name, summary.to_dict())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Never closed: runs to the end of the file.
+        ('Tiêu đề,Giá,Quận\n"Nhà phố Hạ Long,2 tỷ,Q7\nBán đất Cẩm Phả,1 tỷ,Q1\nBán nhà Uông Bí,3 tỷ,Q2\n',
+         [("problem", "q.csv", "2", "error", "unterminated quote: the quoted field starting on this line is not "
+           "closed (unexpected end of data); row skipped, lines 3-4 read again as rows"),
+          "Bán đất Cẩm Phả", "Bán nhà Uông Bí"]),
+        # Closed by the opening quote of a later field.
+        ('Tiêu đề,Giá,Quận\n"Nhà lỗi,2 tỷ,Q3\nBán nhà Uông Bí,3 tỷ,Q2\n"Đất, nền",1 tỷ,Q4\n',
+         [("problem", "q.csv", "2", "error", "unterminated quote: the quoted field starting on this line is not "
+           "closed (',' expected after '\"'); row skipped, lines 3-4 read again as rows"),
+          "Bán nhà Uông Bí", "Đất, nền"]),
+        # A legitimate multi-line field with commas and doubled quotes is one row.
+        ('Tiêu đề,Giá,Quận\n"Nhà ""đẹp""\ncó sân, có cổng",2 tỷ,Q7\nBán nhà Uông Bí,3 tỷ,Q2\n',
+         ['Nhà "đẹp" có sân, có cổng', "Bán nhà Uông Bí"]),
+        ("Tiêu đề,Giá,Quận\n", [("problem", "q.csv", "None", "warning", "the file has a header but no rows")]),
+    ],
+)
+def test_csv_unterminated_quote_and_header_only(tmp_path: Path, text: str, expected: list[Any]) -> None:
+    (tmp_path / "q.csv").write_text(text, "utf-8")
+    got = [
+        i.title if isinstance(i, Listing) else brief(i)
+        for i in read_path(tmp_path / "q.csv")
+        if not (isinstance(i, Problem) and i.reason.startswith("no id, url or date"))
+    ]
+    assert got == expected

@@ -249,20 +249,24 @@ def _get_or_none(url: str) -> int | None:
 def test_metrics_add_up_across_gunicorn_workers(production_server: tuple[str, Path, Path], index_copy: Path) -> None:
     base, metrics_dir, log = production_server
     assert not (metrics_dir / "counter_99999999.db").exists()  # cleaned at start
-    for i in range(20):
-        q = "nha pho" if i % 2 else f"zzqqxx{i}"
-        status, headers, _ = _get(f"{base}/api/search?q={q.replace(' ', '+')}")
-        assert status == 200 and headers["X-Request-ID"]
-    pids = {p.name.split("_")[-1] for p in metrics_dir.glob("*.db")}
-    assert len(pids) >= 2, "both workers should have counted something"
+    # Searches in pairs until both workers have counted some (which worker
+    # accepts a connection is the kernel's choice; on a busy machine one
+    # worker can take many in a row).
+    sent = 0
+    while sent < 20 or len({p.name.split("_")[-1] for p in metrics_dir.glob("*.db")}) < 2:
+        assert sent < 400, "the second worker never answered"
+        for q in ("nha+pho", f"zzqqxx{sent}"):
+            status, headers, _ = _get(f"{base}/api/search?q={q}")
+            assert status == 200 and headers["X-Request-ID"]
+        sent += 2
     scrapes = [samples(_get(base + "/metrics")[2].decode()) for _ in range(4)]
     for parsed in scrapes:  # whichever worker answers, it reports the sum of all of them
-        assert value(parsed, "newssearch_searches_total", source="api") == 20
-        assert value(parsed, "newssearch_zero_result_searches_total", source="api") == 10
-        assert value(parsed, "newssearch_http_request_duration_seconds_count", endpoint="/api/search") == 20
+        assert value(parsed, "newssearch_searches_total", source="api") == sent
+        assert value(parsed, "newssearch_zero_result_searches_total", source="api") == sent // 2
+        assert value(parsed, "newssearch_http_request_duration_seconds_count", endpoint="/api/search") == sent
         assert value(parsed, "newssearch_index_documents", type="listing") == 72
-    assert len(list(read_entries(index_copy / QUERY_LOG_NAME))) == 20
+    assert len(list(read_entries(index_copy / QUERY_LOG_NAME))) == sent
     lines = [json.loads(line) for line in log.read_text("utf-8").splitlines() if line.startswith("{")]
     access = [line for line in lines if line["logger"] == "newssearch.access" and line["path"] == "/api/search"]
-    assert len(access) == 20 and all(len(line["request_id"]) == 32 for line in access)
+    assert len(access) == sent and all(len(line["request_id"]) == 32 for line in access)
     assert any(line["logger"] == "gunicorn.error" for line in lines)  # gunicorn's own lines are JSON too

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import unicodedata
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -280,6 +281,9 @@ BAD_PARAMS = [
     ("date_from=2022-13-01", "date_from"),
     ("date_to=yesterday", "date_to"),
     ("date_from=2023-01-01&date_to=2022-01-01", "date_from"),
+    ("date_from=0001-01-01", "date_from"),
+    ("date_to=01/01/0001", "date_to"),
+    ("date_from=9999-12-31", "date_from"),
     ("year=abc", "year"),
     ("year=1800", "year"),
     ("bedrooms=-1", "bedrooms"),
@@ -291,6 +295,37 @@ BAD_PARAMS = [
     ("district=" + "x" * 201, "district"),
     ("q=a&q=b", "q"),
 ]
+
+
+def test_out_of_range_date_on_the_page_is_a_friendly_message(client: FlaskClient) -> None:
+    r = client.get("/?q=nha&date_from=0001-01-01")
+    assert r.status_code == 400 and r.mimetype == "text/html"
+    page = r.get_data(as_text=True)
+    assert "Ngày viết dạng 17/06/2022 hoặc 2022-06-17" in page and "date_from must" not in page
+
+
+@pytest.mark.parametrize(
+    ("stored", "asked"),
+    [
+        ("bds/2024/06/nha-pho", "bds/2024/06/nha-pho"),  # "/" in the id
+        ("doc-hòa", "doc-hoà"),  # old tone placement
+        ("doc-hòa", unicodedata.normalize("NFD", "doc-hòa")),
+        ("file-fi", "file-\ufb01"),  # ligature
+        ("a b", "a  b "),  # spaces collapsed
+    ],
+)
+def test_document_ids_are_normalised_and_may_hold_any_character(tmp_path: Path, stored: str, asked: str) -> None:
+    root = tmp_path / "index"
+    body = "Nhà phố mặt tiền cho thuê gần biển, giá tốt."
+    build_index(root, [article(stored, "Nhà phố Hạ Long", body), article("other", "Nhà phố Bãi Cháy", body)])
+    c = create_app({"index_dir": root, "TESTING": True}).test_client()
+    path = urllib.parse.quote(asked, safe="/")
+    r = c.get(f"/api/documents/{path}")
+    assert r.status_code == 200 and r.get_json()["id"] == stored
+    r = c.get(f"/api/documents/{path}/related")
+    assert r.status_code == 200 and [h["id"] for h in r.get_json()["hits"]] == ["other"]
+    assert IndexStore(root).delete([asked]) == 1
+    assert c.get(f"/api/documents/{path}").status_code == 404
 
 
 @pytest.mark.parametrize(("query", "param"), BAD_PARAMS)

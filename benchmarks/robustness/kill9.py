@@ -49,6 +49,7 @@ from benchmarks.robustness.common import (
 from newssearch.indexer import IndexStore
 from newssearch.models import SearchRequest
 from newssearch.search import Engine
+from newssearch.store.generations import KEEP_GENERATIONS
 
 BASE_DOCS = 200
 
@@ -228,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         and summary["all_or_nothing"] == len(rounds)
         and summary["next_run_completed"] == len(rounds)
         and not watcher_errors
-        and gens_after_final <= 2
+        and gens_after_final <= KEEP_GENERATIONS
         and half_built_final == 0
     )
     result = {

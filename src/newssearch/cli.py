@@ -73,12 +73,12 @@ def sample_paths() -> list[Path]:
 
 def _run_index(
     settings: Settings, paths: list[str | Path], rebuild: bool, doc_type: str | None, procs: int,
-    report_file: str | None,
+    report_file: str | None, allow_shrink: bool = False,
 ) -> int:
     from .indexer import IndexStore, progress_bar
     from .ingest import read_paths
 
-    store = IndexStore(settings.index_dir)
+    store = IndexStore(settings.index_dir, settings.keep_generations)
     update, close = progress_bar()
     try:
         report = store.write(
@@ -87,6 +87,7 @@ def _run_index(
             procs=procs,
             lock_timeout=settings.lock_timeout,
             progress=update,
+            allow_shrink=allow_shrink,
         )
     finally:
         close()
@@ -123,18 +124,21 @@ def _run_index(
 @click.option("--type", "doc_type", type=click.Choice(["article", "listing"]), help="Force the record type.")
 @click.option("--procs", type=click.IntRange(1, 16), default=1, show_default=True, help="Writer processes.")
 @click.option("--report", "report_file", type=click.Path(dir_okay=False), help="Where to write skipped records.")
+@click.option("--allow-shrink", is_flag=True,
+              help="Publish a rebuild even when it has under half the documents of the live index.")
 @friendly_errors
 def index_cmd(
     paths: tuple[str, ...], index_dir: str | None, rebuild: bool, doc_type: str | None, procs: int,
-    report_file: str | None,
+    report_file: str | None, allow_shrink: bool,
 ) -> None:
     """Index files or folders (JSON Lines, JSON, CSV, HTML pages, scraped page text; .gz too).
 
     A PATH of - reads JSON Lines from standard input. Incremental by default:
     documents are added or replaced by id, and a re-run of the same input
-    changes nothing.
+    changes nothing. A rebuild with no documents, or under half as many as the
+    live index, is not published (exit 2) unless --allow-shrink is given.
     """
-    sys.exit(_run_index(_settings(index_dir), list(paths), rebuild, doc_type, procs, report_file))
+    sys.exit(_run_index(_settings(index_dir), list(paths), rebuild, doc_type, procs, report_file, allow_shrink))
 
 
 @main.command("delete")
@@ -230,6 +234,65 @@ def sync_cmd(feed: str, index_dir: str | None, delay: float, timeout: float, max
     for problem in report.problems[:20]:
         click.echo(f"problem: {problem}", err=True)
     click.echo(report.line())
+
+
+@main.command("generations")
+@index_dir_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@friendly_errors
+def generations_cmd(index_dir: str | None, as_json: bool) -> None:
+    """List the index generations on disk (newest first), checking their checksums."""
+    from .indexer import IndexStore
+
+    found = IndexStore(_settings(index_dir).index_dir).generations()
+    if as_json:
+        click.echo(json.dumps([g.to_dict() for g in found], ensure_ascii=False, indent=2))
+        return
+    if not found:
+        click.echo("no generations")
+    for g in found:
+        docs = "?" if g.documents is None else str(g.documents)
+        mark = "*" if g.current else " "
+        click.echo(f"{mark} {g.name}  {docs:>9} documents  {g.created or '?':<25}  {g.status}")
+        for problem in g.problems[:3]:
+            click.echo(f"      {problem}")
+
+
+@main.command("verify")
+@index_dir_option
+@friendly_errors
+def verify_cmd(index_dir: str | None) -> None:
+    """Read every file of every generation; exit 1 when the live one is damaged or missing."""
+    from .indexer import IndexStore
+
+    store = IndexStore(_settings(index_dir).index_dir)
+    found = store.verify()
+    for g in found:
+        state = "damaged" if g.status == "damaged" else "ok" if g.status == "verified" else "unverified"
+        click.echo(f"{'*' if g.current else ' '} {g.name}: {state}")
+        for problem in g.problems:
+            click.echo(f"    {problem}")
+    live = next((g for g in found if g.current), None)
+    if live is None:
+        raise store.unavailable()
+    if live.status == "damaged":
+        click.echo(f"error: the live generation {live.name} is damaged; `newssearch rollback --index-dir "
+                   f"{store.root}` serves the previous good one", err=True)
+        sys.exit(1)
+
+
+@main.command("rollback")
+@click.argument("generation", required=False)
+@index_dir_option
+@friendly_errors
+def rollback_cmd(generation: str | None, index_dir: str | None) -> None:
+    """Make GENERATION live (default: the newest good one before the live one;
+    with the `current` link missing or broken, the newest good one). Deletes nothing."""
+    from .indexer import IndexStore
+
+    settings = _settings(index_dir)
+    before, after = IndexStore(settings.index_dir).rollback(generation, lock_timeout=settings.lock_timeout)
+    click.echo(f"live generation: {after.name} (was {before.name if before else 'none'})")
 
 
 @main.command("search")

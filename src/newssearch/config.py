@@ -65,6 +65,8 @@ class Settings:
     max_write_bytes: int = field(default=10 * 1024 * 1024, metadata={"help": "largest `POST /api/documents` body (bytes)"})
     #: Search answers only requests with an API key (any scope) when true.
     require_search_key: bool = field(default=False, metadata={"help": "searching needs an API key (any scope)"})
+    #: Index generations kept on disk after a rebuild, the live one included (for rollback).
+    keep_generations: int = field(default=3, metadata={"help": "index generations kept on disk for `rollback` (the live one included)"})
 
     @classmethod
     def from_env(

@@ -102,3 +102,13 @@ class StorageError(NewsSearchError):
     """The index could not be written (disk full, permissions); the previous index is intact."""
 
     status = 507
+
+
+class IndexDamaged(IndexUnavailable):
+    """Files of the index do not match their checksums or cannot be read (HTTP 503)."""
+
+
+class RebuildRefused(NewsSearchError):
+    """A rebuild would publish far fewer documents than the live index (HTTP 409)."""
+
+    status = 409

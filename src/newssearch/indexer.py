@@ -14,16 +14,23 @@ Layout of an index folder (``index/`` by default)::
   ``current`` symlink with an atomic rename: readers never see a half-built
   index, and readers opened before the swap keep their files.
 * One indexer at a time: an ``flock`` on ``.indexer.lock`` (released by the
-  kernel when a process dies, so a killed indexer leaves no stale lock).
+  kernel when a process dies; writer processes die with their indexer, see
+  :mod:`newssearch.writelock`).
+* Nothing good is ever replaced by less: a rebuild with no documents, or far
+  fewer than the live index, is not published (``allow_shrink`` overrides);
+  the last :data:`~newssearch.generations.KEEP_GENERATIONS` generations stay
+  on disk for ``rollback``; a missing ``current`` link or a damaged live
+  generation stops incremental writes with the command that fixes it.
+  Every published generation carries checksums (:mod:`newssearch.generations`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import hashlib
 import json
+import logging
 import os
 import shutil
 import sys
@@ -35,18 +42,29 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .documents import Article, Listing
-from .errors import IndexLocked, IndexUnavailable, SchemaMismatch, StorageError
+from .errors import (
+    IndexDamaged,
+    IndexUnavailable,
+    NewsSearchError,
+    NotFound,
+    RebuildRefused,
+    SchemaMismatch,
+    StorageError,
+)
+from .ids import normalize_id
 from .ingest import Deletion, IngestSummary, Problem
 from .store import SCHEMA_VERSION, create_index, open_index, open_writer, to_fields
+from .store import generations as gens
+from .store.generations import CURRENT, META_FILE, GenerationInfo
+from .writelock import LOCK_FILE, write_lock
 
-META_FILE = "newssearch.json"
-CURRENT = "current"
-LOCK_FILE = ".indexer.lock"
+__all__ = ["CURRENT", "LOCK_FILE", "META_FILE", "IndexStore", "WriteReport", "content_hash", "progress_bar"]
 
 Item = Article | Listing | Deletion | Problem
 #: What a write did with one document or deletion (see ``IndexStore.write(on_outcome=...)``).
 Outcome = Literal["added", "replaced", "unchanged", "deleted", "missing"]
 OutcomeCallback = Callable[[Article | Listing | Deletion, Outcome], None]
+_log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -119,8 +137,9 @@ def _now() -> str:
 class IndexStore:
     """An index folder: generations, the live symlink, the writer lock."""
 
-    def __init__(self, root: Path | str) -> None:
+    def __init__(self, root: Path | str, keep_generations: int = gens.KEEP_GENERATIONS) -> None:
         self.root = Path(root)
+        self.keep_generations = max(1, keep_generations)
 
     # -- locations ---------------------------------------------------------
     @property
@@ -157,20 +176,38 @@ class IndexStore:
         os.replace(tmp, gen / META_FILE)
 
     # -- opening -----------------------------------------------------------
-    def open(self) -> Any:
-        """Open the live Whoosh index for reading; checks the schema version."""
-        gen = self.current_dir()
+    def open(self, gen: Path | None = None) -> Any:
+        """Open the live Whoosh index (or generation ``gen``) for reading; checks the schema version."""
+        gen = gen or self.current_dir()
         if gen is None:
-            raise IndexUnavailable(
-                f"no index at {self.root}: build one with `newssearch index PATH` "
-                "(or `newssearch demo` for the sample data)",
-                status=503,
-            )
+            raise self.unavailable()
         self.check_version(gen)
         try:
             return open_index(gen)
         except Exception as exc:  # whoosh raises several unrelated types here
-            raise IndexUnavailable(f"cannot open the index at {gen}: {exc}") from exc
+            raise IndexDamaged(
+                f"cannot open the index at {gen}: {exc}; check it with `newssearch verify "
+                f"--index-dir {self.root}`"
+            ) from exc
+
+    def unavailable(self) -> IndexUnavailable:
+        """Why there is no live generation, and the command that fixes it."""
+        state = gens.link_state(self.root)
+        if state == "none":
+            return IndexUnavailable(
+                f"no index at {self.root}: build one with `newssearch index PATH` "
+                "(or `newssearch demo` for the sample data)",
+                status=503,
+            )
+        what = "is missing" if state == "missing" else "does not point to a generation"
+        good = gens.newest_good(self.root)
+        fix = (
+            f"relink the newest complete generation ({good.name}) with "
+            f"`newssearch rollback --index-dir {self.root}`"
+            if good is not None
+            else f"no generation verifies; rebuild with `newssearch index PATH... --rebuild --index-dir {self.root}`"
+        )
+        return IndexUnavailable(f"the `{CURRENT}` link of {self.root} {what}; nothing was changed: {fix}")
 
     def check_version(self, gen: Path) -> None:
         version = self.read_meta(gen).get("schema_version")
@@ -186,30 +223,8 @@ class IndexStore:
     @contextlib.contextmanager
     def lock(self, timeout: float = 30.0) -> Iterator[None]:
         """Hold the indexer lock; wait up to ``timeout`` seconds for another indexer."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except OSError as exc:
-                    if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                        raise
-                    if time.monotonic() >= deadline:
-                        raise IndexLocked(
-                            f"another indexer is writing to {self.root} "
-                            f"(waited {timeout:g}s); try again when it has finished"
-                        ) from None
-                    time.sleep(0.1)
-            os.ftruncate(fd, 0)
-            os.write(fd, f"{os.getpid()}\n".encode())
+        with write_lock(self.root, timeout):
             yield
-        finally:
-            with contextlib.suppress(OSError):
-                fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
 
     # -- writing -----------------------------------------------------------
     def _new_generation(self) -> Path:
@@ -221,18 +236,41 @@ class IndexStore:
         return gen
 
     def _swap(self, gen: Path) -> None:
-        tmp = self.root / f".{CURRENT}.{os.getpid()}.tmp"
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        os.symlink(gen.name, tmp)
-        os.replace(tmp, self.current_link)
-        _fsync_dir(self.root)
+        gens.swap_current(self.root, gen)
 
     def _cleanup(self, keep: set[Path]) -> None:
-        """Remove generations other than ``keep`` (the live one and the previous one)."""
-        for child in self.root.glob("gen-*"):
-            if child.is_dir() and child not in keep:
+        """Remove old generations: keep ``keep`` (the live and the previous one) and
+        the newest published ones up to ``keep_generations`` in all; unpublished
+        ones (interrupted rebuilds) go, since the lock says no rebuild is running."""
+        published = [g for g in gens.generation_dirs(self.root) if gens.is_published(g)]
+        keep = keep | set(published[: self.keep_generations])
+        for child in gens.generation_dirs(self.root):
+            if child not in keep:
                 shutil.rmtree(child, ignore_errors=True)
+
+    def _publish(self, gen: Path) -> int:
+        """Record the document count and the checksums of ``gen``; its document count."""
+        ix = open_index(gen)
+        documents = int(ix.doc_count())
+        self._write_meta(gen, updated=_now(), documents=documents, published=_now())
+        gens.write_checksums(gen)
+        return documents
+
+    def _check_shrink(self, gen: Path, reference: Path | None) -> None:
+        """Refuse to publish a rebuild with no documents or far fewer than ``reference``."""
+        if reference is None:
+            return
+        live = gens.document_count(reference)
+        if not live:
+            return  # nothing (readable) to lose
+        documents = gens.document_count(gen) or 0
+        if documents < live * gens.MIN_REBUILD_RATIO:
+            share = f"{gens.MIN_REBUILD_RATIO:.0%}"
+            raise RebuildRefused(
+                f"refused to publish the rebuild: it has {documents:,} documents and the live index "
+                f"({reference.name}) has {live:,} (less than {share}); the live index is unchanged. "
+                "Check the input (every skipped record is reported), or pass --allow-shrink to publish it anyway"
+            )
 
     def write(
         self,
@@ -245,21 +283,39 @@ class IndexStore:
         lock_timeout: float = 30.0,
         progress: Callable[[int], None] | None = None,
         on_outcome: OutcomeCallback | None = None,
+        allow_shrink: bool = False,
     ) -> WriteReport:
         """Add or replace documents by id, apply deletions, skip and report problems.
 
         Re-running the same input changes nothing (unchanged documents are
         detected by content hash). With ``rebuild`` a new generation is
-        built and swapped in atomically when complete. ``on_outcome`` is told
-        what happened to each document and deletion (for per-record reports);
-        when this returns, the changes are committed and on disk.
+        built and swapped in atomically when complete -- unless it has no
+        documents or fewer than :data:`~newssearch.generations.MIN_REBUILD_RATIO`
+        of the live one (:class:`RebuildRefused`; ``allow_shrink`` publishes it
+        anyway). An incremental run refuses a missing ``current`` link and a
+        damaged live generation (:class:`IndexUnavailable`, naming the fix).
+        ``on_outcome`` is told what happened to each document and deletion
+        (for per-record reports); when this returns, the changes are committed
+        and on disk.
         """
         report = WriteReport(rebuilt=rebuild)
         started = time.monotonic()
         with self.lock(lock_timeout):
             previous = self.current_dir()
+            reference = previous
+            if previous is None and gens.link_state(self.root) != "none":
+                if not rebuild:
+                    raise self.unavailable()
+                reference = gens.newest_good(self.root)
             if previous is not None and not rebuild:
                 self.check_version(previous)
+                damage = gens.verify(previous)
+                if damage:
+                    raise IndexDamaged(
+                        f"the index at {self.root} is damaged ({'; '.join(damage[:3])}); nothing was "
+                        f"written. Run `newssearch rollback --index-dir {self.root}` to go back to the "
+                        "previous good generation, or rebuild with --rebuild"
+                    )
             gen: Path | None = None
             try:
                 gen = self._new_generation() if rebuild or previous is None else previous
@@ -268,9 +324,11 @@ class IndexStore:
                 # left ~300 MB in the parent (measured: 0.08 → 1.1 GB over 6 commits).
                 batch = None if gen != previous else batch_size
                 self._write_into(gen, items, report, procs, limitmb, batch, progress, on_outcome)
-                self._write_meta(gen, updated=_now())
+                self._publish(gen)
                 _fsync_changed(gen, since=started)
                 if gen != previous:
+                    if not allow_shrink:
+                        self._check_shrink(gen, reference)
                     self._swap(gen)
             except BaseException as exc:
                 if gen is not None and gen != previous and self.current_dir() != gen:
@@ -414,16 +472,73 @@ class IndexStore:
         return new_hash, old is not None
 
     def delete(self, ids: Iterable[str], *, lock_timeout: float = 30.0) -> int:
-        """Delete documents by id; returns how many existed."""
-        report = self.write((Deletion(i) for i in ids), lock_timeout=lock_timeout)
+        """Delete documents by id (normalised as at indexing); returns how many existed."""
+        report = self.write((Deletion(normalize_id(i)) for i in ids), lock_timeout=lock_timeout)
         return report.deleted
 
+    # -- generations -------------------------------------------------------
+    def generations(self, *, read: bool = False) -> list[GenerationInfo]:
+        """Every generation on disk, newest first, verified (``read``: every document decoded)."""
+        current = self.current_dir()
+        return [gens.describe(g, current, read=read) for g in gens.generation_dirs(self.root)]
+
+    def verify(self) -> list[GenerationInfo]:
+        """Read every file of every generation; the live one first."""
+        found = self.generations(read=True)
+        return sorted(found, key=lambda g: not g.current)
+
+    def rollback(self, name: str | None = None, *, lock_timeout: float = 30.0) -> tuple[Path | None, Path]:
+        """Make an earlier generation live: ``name``, else the newest good one older
+        than the live one (or, with the ``current`` link missing or broken, the
+        newest good one). Returns (previous live generation, new live generation).
+        Nothing is deleted."""
+        with self.lock(lock_timeout):
+            current = self.current_dir()
+            if name is not None:
+                target = self.root / name
+                if not name.startswith("gen-") or "/" in name or not target.is_dir():
+                    raise NotFound(f"no generation {name!r} in {self.root}; list them with `newssearch generations`")
+                damage = gens.verify(target)
+                if damage:
+                    raise IndexDamaged(f"generation {name} is damaged ({'; '.join(damage[:3])}); choose another")
+                if not gens.is_published(target):
+                    raise IndexUnavailable(f"generation {name} was never published completely; choose another")
+            else:
+                found = gens.newest_good(self.root, exclude={current} if current else frozenset(),
+                                         older_than=current)
+                if found is None:
+                    raise IndexUnavailable(
+                        f"no earlier generation of {self.root} verifies; list them with `newssearch generations`"
+                    )
+                target = found
+            self.check_version(target)
+            self._swap(target)
+        return current, target
+
     # -- stats -------------------------------------------------------------
-    def stats(self) -> dict[str, Any]:
-        """Document counts by type, fields, size on disk, last update, schema version."""
-        ix = self.open()
-        gen = self.current_dir()
-        assert gen is not None
+    def stats(self, gen: Path | None = None, *, check: bool = True) -> dict[str, Any]:
+        """Document counts by type, fields, size on disk, last update, schema version
+        (of the live generation, or of ``gen``). With ``check``, the files are
+        compared with their checksums first (a server checks when it opens)."""
+        gen = gen or self.current_dir()
+        if gen is None:
+            raise self.unavailable()
+        try:
+            damage = gens.verify(gen) if check else []
+            if not damage:
+                return self._stats(gen)
+        except NewsSearchError:
+            raise
+        except Exception as exc:  # a damaged file: say which, and how to recover
+            damage = gens.verify(gen) or [f"{type(exc).__name__}: {exc}"]
+        raise IndexDamaged(
+            f"the index at {self.root} ({gen.name}) is damaged: {'; '.join(damage[:3])}. "
+            f"Run `newssearch verify --index-dir {self.root}`, then `newssearch rollback` "
+            "to serve the previous good generation, or rebuild"
+        ) from None
+
+    def _stats(self, gen: Path) -> dict[str, Any]:
+        ix = self.open(gen)
         meta = self.read_meta(gen)
         with ix.searcher() as s:
             counts: dict[str, int] = {}
@@ -448,6 +563,40 @@ class IndexStore:
             "updated": meta.get("updated"),
             "fields": sorted(ix.schema.names()),
         }
+
+
+def open_servable(store: IndexStore) -> tuple[Path, Any, str | None]:
+    """Open the live generation when it verifies, else the newest good earlier one.
+
+    Returns (generation opened, Whoosh index, why an earlier one is served or
+    None). A server keeps answering from the last good data instead of failing
+    to start or crashing on a damaged file; with nothing good to serve it
+    raises :class:`IndexDamaged` (HTTP 503) naming the damage and the fix.
+    """
+    live = store.current_dir()
+    if live is None:
+        raise store.unavailable()
+    damage = gens.verify(live)
+    if not damage:
+        try:
+            return live, store.open(live), None
+        except IndexDamaged as exc:
+            damage = [exc.message]
+    fallback = gens.newest_good(store.root, exclude={live}, older_than=live) or gens.newest_good(
+        store.root, exclude={live}
+    )
+    found = "; ".join(damage[:3])
+    if fallback is None:
+        raise IndexDamaged(
+            f"the index at {store.root} is damaged ({live.name}: {found}) and no earlier generation "
+            f"verifies; rebuild it with `newssearch index PATH... --rebuild --index-dir {store.root}`"
+        )
+    reason = (
+        f"the live generation {live.name} is damaged ({found}); serving {fallback.name}. "
+        f"Run `newssearch rollback --index-dir {store.root}` or rebuild"
+    )
+    _log.warning("%s", reason)
+    return fallback, store.open(fallback), reason
 
 
 class _ExistingIds:

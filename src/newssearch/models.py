@@ -16,6 +16,7 @@ from typing import Any
 
 from .config import Settings
 from .errors import BadRequest
+from .parsing import EARLIEST_DATE, LATEST_DATE
 
 #: Sort keys accepted by ``sort``.
 SORTS = (
@@ -241,9 +242,15 @@ def _date(values: Mapping[str, list[str]], name: str) -> date | None:
         return None
     for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m", "%Y"):
         try:
-            return datetime.strptime(raw, fmt).date()
+            day = datetime.strptime(raw, fmt).date()
         except ValueError:
             continue
+        if not EARLIEST_DATE.date() <= day < LATEST_DATE.date():
+            raise BadRequest(
+                f"{name} must be a date from {EARLIEST_DATE.year} to {LATEST_DATE.year - 1}, not {raw!r}",
+                param=name,
+            )
+        return day
     raise BadRequest(f"{name} must be a date like 2022-06-17 or 17/06/2022, not {raw!r}", param=name)
 
 

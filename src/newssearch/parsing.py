@@ -33,6 +33,8 @@ from newssearch.errors import InvalidRecord
 from newssearch.vietnamese import fold, normalize
 
 __all__ = [
+    "EARLIEST_DATE",
+    "LATEST_DATE",
     "VIETNAM_TZ",
     "ParseError",
     "Price",
@@ -45,6 +47,11 @@ __all__ = [
 
 #: Vietnam has used UTC+7 without daylight saving since 1975.
 VIETNAM_TZ = timezone(timedelta(hours=7), "ICT")
+#: Dates outside [EARLIEST_DATE, LATEST_DATE) are mistakes (``0001-01-01`` is a
+#: common "no date" placeholder) and raise :class:`ParseError`; every date
+#: inside converts to a Unix timestamp on any platform.
+EARLIEST_DATE = datetime(1900, 1, 1)
+LATEST_DATE = datetime(2100, 1, 1)
 
 
 class ParseError(InvalidRecord, ValueError):
@@ -123,11 +130,22 @@ def _build(text: str, y: int, mo: int, d: int, h: int = 0, mi: int = 0, sec: int
            micro: int = 0, tz: timezone | None = None) -> datetime:
     try:
         return _local(datetime(y, mo, d, h, mi, sec, micro, tzinfo=tz))
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise ParseError(f"invalid date {text!r}: {exc}") from None
 
 
 def parse_date(value: str | date | int | float | None) -> datetime | None:
+    """:func:`_parse_date`, rejecting dates outside :data:`EARLIEST_DATE`..:data:`LATEST_DATE`."""
+    when = _parse_date(value)
+    if when is not None and not EARLIEST_DATE <= when < LATEST_DATE:
+        raise ParseError(
+            f"date {value!r} is out of range: expected a year from {EARLIEST_DATE.year} "
+            f"to {LATEST_DATE.year - 1}"
+        )
+    return when
+
+
+def _parse_date(value: str | date | int | float | None) -> datetime | None:
     """Parse a date or datetime as written in feeds and pages.
 
     Accepts ``17/06/2022``, ``7/6/2022``, ``17-06-2022``, ``17.06.2022``,

@@ -28,21 +28,22 @@ import math
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from datetime import time as dtime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 from . import facets as fc
 from .config import Settings
-from .errors import NotFound
+from .errors import NewsSearchError, NotFound
 from .highlight import highlight_all, match_spans, snippet
-from .indexer import IndexStore
+from .ids import normalize_id
+from .indexer import IndexStore, open_servable
 from .models import KEYWORD_FILTERS, FacetValue, Hit, SearchRequest, SearchResult
 from .places import (
     PlaceMention,
@@ -61,9 +62,11 @@ from .scorer import (
     score_weighted_terms,
 )
 from .store import TEXT_FIELDS, ColumnCache, Columns, IndexSnapshot, open_snapshot
+from .store import generations as gens
 from .suggest import Suggester
 from .vietnamese import fold, tokenize
 
+T = TypeVar("T")
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float32]
 
@@ -90,6 +93,11 @@ class Snapshot:
     gen: Path
     index: Any  # the store's snapshot (a WhooshSnapshot, which can refresh itself)
     version: str
+    #: The generation ``current`` named when this snapshot was opened; differs
+    #: from ``gen`` when that one was damaged and an earlier one is served.
+    live: Path | None = None
+    #: Why an earlier generation is served (None when the live one is).
+    degraded: str | None = None
     suggester: Suggester = field(init=False)
     text: TextIndex = field(init=False)
 
@@ -121,24 +129,42 @@ class Engine:
         """The current snapshot, reopened or refreshed if the index changed."""
         gen = self.store.current_dir()
         snap = self._snap
-        if snap is not None and gen == snap.gen and snap.index.is_current():
+        if snap is not None and gen == snap.live and snap.index.is_current():
             return snap
         with self._lock:
             snap = self._snap
-            if snap is not None and gen == snap.gen and snap.index.is_current():
+            if snap is not None and gen == snap.live and snap.index.is_current():
                 return snap
-            if snap is None or gen != snap.gen:
-                ix = self.store.open()
-                gen = self.store.current_dir() or gen
+            live = gen
+            degraded: str | None = None
+            if snap is None or gen != snap.live:
+                gen, ix, degraded = open_servable(self.store)
                 self._columns = ColumnCache()
                 index = open_snapshot(ix, self._columns)
             else:
+                gen, degraded = snap.gen, snap.degraded
                 index = snap.index.refreshed()
             assert gen is not None
             # The snapshot it replaces is left to the garbage collector:
             # searches still running on it keep it open until they finish.
-            self._snap = Snapshot(gen, index, f"{gen.name}.{index.version}")
+            self._snap = Snapshot(gen, index, f"{gen.name}.{index.version}", live=live, degraded=degraded)
             return self._snap
+
+    def _guarded(self, op: Callable[[Snapshot], T]) -> T:
+        """Run ``op`` on the current snapshot. When it fails on damaged files
+        (damage that appeared while serving), serve a good generation instead."""
+        snap = self.snapshot()
+        try:
+            return op(snap)
+        except NewsSearchError:
+            raise
+        except Exception:
+            if not gens.verify(snap.gen):
+                raise  # not damage: a bug, reported as such
+            with self._lock:
+                if self._snap is snap:
+                    self._snap = None
+            return op(self.snapshot())
 
     def version(self) -> str:
         """Changes whenever the index changes (for HTTP ETags)."""
@@ -155,7 +181,7 @@ class Engine:
     def search(self, req: SearchRequest) -> SearchResult:
         """Run one search (thread-safe)."""
         started = time.perf_counter()
-        return self._search(self.snapshot(), req, started)
+        return self._guarded(lambda snap: self._search(snap, req, started))
 
     def _search(self, snap: Snapshot, req: SearchRequest, started: float) -> SearchResult:
         cols = snap.columns
@@ -382,20 +408,18 @@ class Engine:
 
     # -- documents -------------------------------------------------------------
     def _docnum(self, snap: Snapshot, doc_id: str) -> int:
-        n = snap.store.docnum(doc_id)
+        n = snap.store.docnum(normalize_id(doc_id))
         if n is None:
             raise NotFound(f"no document with id {doc_id!r}")
         return n
 
     def get(self, doc_id: str) -> dict[str, Any]:
         """The stored document, as indexed."""
-        snap = self.snapshot()
-        return snap.store.document(self._docnum(snap, doc_id))
+        return self._guarded(lambda snap: snap.store.document(self._docnum(snap, doc_id)))
 
     def related(self, doc_id: str, limit: int = 5) -> list[Hit]:
         """Documents most similar to ``doc_id`` (same type first): "Tin liên quan"."""
-        snap = self.snapshot()
-        return self._related(snap, doc_id, limit)
+        return self._guarded(lambda snap: self._related(snap, doc_id, limit))
 
     def _related(self, snap: Snapshot, doc_id: str, limit: int) -> list[Hit]:
         docnum = self._docnum(snap, doc_id)
@@ -415,10 +439,16 @@ class Engine:
 
     def suggest(self, prefix: str, limit: int = 8) -> list[dict[str, Any]]:
         """Autocomplete for a partial query: frequent phrases, then matching titles."""
-        return self.snapshot().suggester.complete(prefix, limit)
+        return self._guarded(lambda snap: snap.suggester.complete(prefix, limit))
 
     def stats(self) -> dict[str, Any]:
-        return self.store.stats()
+        """Statistics of the generation being served (``degraded`` says why when it
+        is not the live one)."""
+        snap = self.snapshot()
+        data = self.store.stats(snap.gen, check=False)
+        if snap.degraded:
+            data["degraded"] = snap.degraded
+        return data
 
 
 # ---------------------------------------------------------------------------
@@ -510,7 +540,11 @@ def _range_mask(
 
 
 def _ts(d: Any, t: dtime) -> float:
-    return datetime.combine(d, t).timestamp()
+    """Seconds since the epoch; dates beyond what the platform converts clamp to ±inf."""
+    try:
+        return datetime.combine(d, t).timestamp()
+    except (ValueError, OverflowError, OSError):
+        return float("-inf") if d.year < 1970 else float("inf")
 
 
 _SORT_COLUMNS: dict[str, tuple[str, bool]] = {

@@ -4,11 +4,20 @@ Rows are listings unless a ``type`` column or the caller says otherwise. The
 delimiter (``,``, ``;`` or tab) is taken from the header line. Column names
 are matched loosely: case, diacritics, spaces and punctuation are ignored, so
 "Quận/Huyện", "quan huyen" and "District" all name ``district``.
+
+A quoted field may hold line breaks, so one unterminated quote would turn
+the following lines into part of one field. Rows are read strictly: a quoted
+field that runs to the end of the file, or whose closing quote is not
+followed by a delimiter (it closed on another field's opening quote), is that
+mistake. The row is reported with the line of the quote and skipped, and the
+lines it swallowed are read again as rows. A file with a header and no rows
+is reported too.
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -89,13 +98,19 @@ def read_csv(path: Path, doc_type: DocType | None = None) -> Iterator[IngestItem
         return
     delimiter = _delimiter(first[1], path)
 
-    def physical() -> Iterator[str]:
-        assert first is not None
-        yield first[1]
-        for _, line in lines:
-            yield line
+    # The physical lines of the row being read, and lines to read again.
+    consumed: list[tuple[int, str]] = []
+    pending: list[tuple[int, str]] = []
 
-    reader = csv.reader(physical(), delimiter=delimiter)
+    def physical() -> Iterator[str]:
+        while True:
+            item = pending.pop(0) if pending else next(lines, None)
+            if item is None:
+                return
+            consumed.append(item)
+            yield item[1]
+
+    reader = csv.reader(itertools.chain([first[1]], physical()), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except csv.Error as exc:
@@ -113,21 +128,33 @@ def read_csv(path: Path, doc_type: DocType | None = None) -> Iterator[IngestItem
     if unknown:
         yield Problem(name, 1, "ignored unknown columns: " + ", ".join(repr(h) for h in unknown), "warning")
     default: DocType = doc_type or "listing"
-    row_start = reader.line_num + 1
+    rows = 0
     while True:
+        consumed.clear()
         try:
             row = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
             yield from src.take_problems()
-            yield Problem(name, reader.line_num, f"malformed CSV row: {exc}")
-            row_start = reader.line_num + 1
+            if len(consumed) > 1 or "end of data" in str(exc):
+                start, last = consumed[0][0], consumed[-1][0]
+                again = f"lines {start + 1}-{last} read again as rows" if last > start else "nothing after it"
+                yield Problem(
+                    name, start,
+                    f"unterminated quote: the quoted field starting on this line is not closed ({exc}); "
+                    f"row skipped, {again}",
+                )
+                pending[:0] = consumed[1:]
+                reader = csv.reader(physical(), delimiter=delimiter, strict=True)
+            else:
+                yield Problem(name, consumed[0][0] if consumed else None, f"malformed CSV row: {exc}")
             continue
         yield from src.take_problems()
-        lineno, row_start = row_start, reader.line_num + 1
+        lineno = consumed[0][0] if consumed else reader.line_num
         if not any(cell.strip() for cell in row):
             continue
+        rows += 1
         if len(row) > len(header) and any(c.strip() for c in row[len(header):]):
             yield Problem(name, lineno, f"row has {len(row)} cells but the header has {len(header)}; "
                           "extra cells ignored", "warning")
@@ -138,3 +165,5 @@ def read_csv(path: Path, doc_type: DocType | None = None) -> Iterator[IngestItem
                 rec[field_name] = value
         yield from items_from_record(rec, name, lineno, default)
     yield from src.take_problems()
+    if rows == 0:
+        yield Problem(name, None, "the file has a header but no rows", "warning")

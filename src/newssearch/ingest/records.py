@@ -5,16 +5,25 @@ fields scraped from a page all go through :func:`from_record`.
 
 Decisions
 ---------
-* **Ids** are stable across runs: the record's ``id``; else ``"u-"`` + 16 hex
-  of SHA-1 over the normalised URL; else ``"t-"`` + 16 hex of SHA-1 over the
-  folded, normalised title and the publication *day*. A stub seen in "Các tin
-  khác" and the full article read later from page text get the same ``t-`` id.
+* **Ids** are stable across runs: the record's ``id`` (through
+  :func:`newssearch.ids.normalize_id`, as for deletions and look-ups); else
+  ``"u-"`` + 16 hex of SHA-1 over the normalised URL; else ``"t-"`` + 16 hex
+  of SHA-1 over the folded, normalised title and the publication *day*. A
+  stub seen in "Các tin khác" and the full article read later from page text
+  get the same ``t-`` id. A record with no id, URL or date gets ``"c-"`` + 16
+  hex over its whole content (folded), with a warning: two listings titled
+  "Bán nhà riêng" stay two documents.
+* **Fields** never sink a record: a date, number or count that cannot be
+  parsed, is out of range (:data:`~newssearch.parsing.EARLIEST_DATE`,
+  :data:`MAX_COUNT`, :data:`MAX_AREA_M2`, :data:`MAX_PRICE_VND`...) or has the
+  wrong type is left empty with a warning naming the field.
 * **Text** is normalised with :func:`newssearch.vietnamese.normalize`, except
   that ``body``/``description`` keep their line breaks (each line normalised,
   runs of blank lines reduced to one).
 * **Sizes**: ``body``/``description`` are cut to :data:`MAX_TEXT_CHARS`, titles
-  to :data:`MAX_TITLE_CHARS`, other strings to :data:`MAX_FIELD_CHARS`; the
-  document is kept and a warning is reported.
+  to :data:`MAX_TITLE_CHARS`, other strings to :data:`MAX_FIELD_CHARS`;
+  captions to :data:`MAX_CAPTIONS` of :data:`MAX_CAPTION_CHARS` each, tags to
+  :data:`MAX_TAGS`; the document is kept and a warning is reported.
 * **source** is the publisher or site (``outlet``, then ``site``, then
   ``source``), i.e. what a reader wants to see, not the crawl provenance.
 * **Places**: listing places are resolved to official names; missing ones are
@@ -30,9 +39,10 @@ Decisions
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -41,16 +51,25 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from newssearch import places
 from newssearch.documents import Article, DocType, Listing
 from newssearch.errors import InvalidRecord
+from newssearch.ids import MAX_ID_CHARS, normalize_id
 from newssearch.parsing import ParseError, parse_area, parse_date, parse_int, parse_price
 from newssearch.vietnamese import fold, normalize
 
 __all__ = [
+    "MAX_AREA_M2",
+    "MAX_CAPTIONS",
+    "MAX_CAPTION_CHARS",
+    "MAX_COUNT",
     "MAX_FIELD_CHARS",
+    "MAX_PRICE_VND",
+    "MAX_TAGS",
     "MAX_TEXT_CHARS",
     "MAX_TITLE_CHARS",
+    "MAX_VIEWS",
     "MIN_SALE_PRICE_VND",
     "Deletion",
     "article_from_record",
+    "content_id",
     "derive_id",
     "from_record",
     "listing_from_record",
@@ -66,6 +85,16 @@ MAX_TEXT_CHARS = 1_000_000
 MAX_TITLE_CHARS = 1_000
 #: Longest value kept for other text fields (summary, address, ...).
 MAX_FIELD_CHARS = 20_000
+#: Captions kept per article, and the longest caption kept.
+MAX_CAPTIONS = 200
+MAX_CAPTION_CHARS = 1_000
+#: Tags (keywords) kept per document.
+MAX_TAGS = 100
+#: Largest plausible bedrooms, bathrooms or floors; views; area; price.
+MAX_COUNT = 1_000
+MAX_VIEWS = 10**12
+MAX_AREA_M2 = 1e9
+MAX_PRICE_VND = 1e16
 #: A sale price parsed from text below this (10 triệu) is taken as a mis-scraped unit.
 MIN_SALE_PRICE_VND = 10_000_000
 #: How much of an article body is scanned for place names.
@@ -121,12 +150,43 @@ def title_date_id(title: str, when: datetime | date | None) -> str:
     return "t-" + _sha(fold(normalize(title)) + "|" + day)
 
 
+def content_id(rec: Mapping[str, Any]) -> str:
+    """``"c-"`` + 16 hex digits over every field of the record, folded (so a
+    re-encoded copy of the same record gets the same id)."""
+    payload = json.dumps(
+        {str(k): fold(normalize(str(v))) for k, v in rec.items() if v is not None},
+        sort_keys=True, ensure_ascii=False,
+    )
+    return "c-" + _sha(payload)
+
+
+def _doc_id(
+    rec: Mapping[str, Any], url: str | None, title: str, when: datetime | None, warnings: list[str] | None
+) -> str:
+    """:func:`derive_id`, but from the whole content when only a title is there to go on."""
+    given = rec.get("id")
+    if not _has_id(given) and not url and when is None:
+        if warnings is not None:
+            warnings.append(
+                "no id, url or date: the id was derived from the record's content, so an edited "
+                "copy becomes a new document; give records an id"
+            )
+        return content_id(rec)
+    return derive_id(given, url, title, when)
+
+
+def _has_id(given: Any) -> bool:
+    return given is not None and not isinstance(given, bool) and bool(str(given).strip())
+
+
 def derive_id(given: Any, url: str | None, title: str, when: datetime | date | None) -> str:
     """The document id: given id, else from the URL, else from title and date."""
-    if given is not None and not isinstance(given, bool) and str(given).strip():
-        value = normalize(str(given))
-        if len(value) > 200:
-            raise InvalidRecord(f"id is too long ({len(value)} characters; at most 200)", param="id")
+    if _has_id(given):
+        value = normalize_id(str(given))
+        if len(value) > MAX_ID_CHARS:
+            raise InvalidRecord(
+                f"id is too long ({len(value)} characters; at most {MAX_ID_CHARS})", param="id"
+            )
         return value
     if url:
         return url_id(url)
@@ -210,7 +270,9 @@ def _list(value: Any, name: str, warnings: list[str] | None) -> list[str]:
     """A list of strings from a list or a comma/semicolon separated string, deduplicated."""
     if value is None:
         return []
-    items = value if isinstance(value, list | tuple) else re.split(r"[;,|]", str(value))
+    items = value if isinstance(value, list | tuple) else re.split(r"[;,|]", str(value)[:MAX_FIELD_CHARS])
+    if len(items) > MAX_TAGS * 2:  # normalise no more than can be kept
+        items = items[: MAX_TAGS * 2]
     out: list[str] = []
     seen: set[str] = set()
     for item in items:
@@ -218,32 +280,68 @@ def _list(value: Any, name: str, warnings: list[str] | None) -> list[str]:
             continue
         s = _text(item, name, warnings)
         if s and s not in seen:
+            if len(out) == MAX_TAGS:
+                _warn(warnings, f"{name} has more than {MAX_TAGS} values; kept the first {MAX_TAGS}")
+                break
             seen.add(s)
             out.append(s)
     return out
 
 
-def _date(rec: Mapping[str, Any], *names: str) -> datetime | None:
+#: What a field parser may raise on a value of the wrong type or size.
+_FIELD_ERRORS = (ParseError, TypeError, ValueError, OverflowError, AttributeError)
+
+
+def _field(
+    rec: Mapping[str, Any], name: str, parse: Callable[[Any], Any], warnings: list[str] | None,
+    limit: float | None = None,
+) -> Any:
+    """``parse(rec[name])``; a value that cannot be parsed or is over ``limit``
+    becomes ``None`` and a warning (the record is kept)."""
+    v = rec.get(name)
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return None
+    if not isinstance(v, str | int | float | date):
+        _warn(warnings, f"field {name!r}: expected text or a number, not a {type(v).__name__} "
+              f"({_short(v)}); left empty")
+        return None
+    try:
+        value = parse(v)
+    except _FIELD_ERRORS as exc:
+        reason = exc.message if isinstance(exc, ParseError) else f"cannot read {_short(v)} ({exc})"
+        _warn(warnings, f"field {name!r}: {reason}; left empty")
+        return None
+    if limit is not None and isinstance(value, int | float) and value > limit:
+        _warn(warnings, f"field {name!r}: {_short(v)} is implausibly large (over {limit:,.0f}); left empty")
+        return None
+    return value
+
+
+def _warn(warnings: list[str] | None, message: str) -> None:
+    if warnings is not None:
+        warnings.append(message)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _date(rec: Mapping[str, Any], *names: str, warnings: list[str] | None = None) -> datetime | None:
     for n in names:
-        v = rec.get(n)
-        if v is None or (isinstance(v, str) and not v.strip()):
-            continue
-        try:
-            return parse_date(v)
-        except ParseError as exc:
-            raise InvalidRecord(f"field {n!r}: {exc.message}", param=n) from None
+        value: datetime | None = _field(rec, n, parse_date, warnings)
+        if value is not None:
+            return value
     return None
 
 
-def _int(rec: Mapping[str, Any], *names: str) -> int | None:
+def _int(
+    rec: Mapping[str, Any], *names: str, warnings: list[str] | None = None, limit: int = MAX_COUNT
+) -> int | None:
     for n in names:
-        v = rec.get(n)
-        if v is None or (isinstance(v, str) and not v.strip()):
-            continue
-        try:
-            return parse_int(v)
-        except ParseError as exc:
-            raise InvalidRecord(f"field {n!r}: {exc.message}", param=n) from None
+        value: int | None = _field(rec, n, parse_int, warnings, limit)
+        if value is not None:
+            return value
     return None
 
 
@@ -349,13 +447,13 @@ def article_from_record(rec: Mapping[str, Any], warnings: list[str] | None = Non
         title = _first_sentence(body or summary)
     if not title:
         raise InvalidRecord("record has no title and no text", param="title")
-    published = _date(rec, "published", "date", "published_at", "publish_date", "pubDate")
-    updated = _date(rec, "updated", "modified", "updated_at")
+    published = _date(rec, "published", "date", "published_at", "publish_date", "pubDate", warnings=warnings)
+    updated = _date(rec, "updated", "modified", "updated_at", warnings=warnings)
     url = _opt_text(_first(rec, "url", "link"), "url", warnings)
-    views = _int(rec, "views", "view_count", "luot_xem")
-    captions = [c for c in (_text(x, "captions", warnings) for x in _as_list(rec.get("captions"))) if c]
+    views = _int(rec, "views", "view_count", "luot_xem", warnings=warnings, limit=MAX_VIEWS)
+    captions = _captions(rec.get("captions"), warnings)
     art = Article(
-        id=derive_id(rec.get("id"), url, title, published),
+        id=_doc_id(rec, url, title, published, warnings),
         title=title,
         url=url,
         summary=summary,
@@ -382,6 +480,16 @@ def article_from_record(rec: Mapping[str, Any], warnings: list[str] | None = Non
         found = places_in_text(title, summary, body)
         art.province, art.district = found.province, found.district
     return art
+
+
+def _captions(value: Any, warnings: list[str] | None) -> list[str]:
+    """At most :data:`MAX_CAPTIONS` non-empty captions of :data:`MAX_CAPTION_CHARS`
+    (the rest is not even normalised: a feed with a million captions stays fast)."""
+    items = _as_list(value)
+    if len(items) > MAX_CAPTIONS:
+        _warn(warnings, f"captions has {len(items):,} items; kept the first {MAX_CAPTIONS}")
+        items = items[:MAX_CAPTIONS]
+    return [c for c in (_text(x, "captions", warnings, MAX_CAPTION_CHARS) for x in items) if c]
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -471,14 +579,16 @@ def _per_m2(value: Any) -> float | None:
     return p.per_m2 if p.per_m2 is not None else p.vnd
 
 
-def _number(rec: Mapping[str, Any], name: str, parse: Any) -> Any:
-    v = rec.get(name)
-    if v is None or (isinstance(v, str) and not v.strip()):
-        return None
-    try:
-        return parse(v)
-    except ParseError as exc:
-        raise InvalidRecord(f"field {name!r}: {exc.message}", param=name) from None
+def _price(rec: Mapping[str, Any], name: str, area: float | None, warnings: list[str] | None) -> Any:
+    """The parsed price of field ``name``; an empty Price when it cannot be used."""
+    parsed = _field(rec, name, lambda v: parse_price(v, area), warnings)
+    if parsed is None:
+        return parse_price(None)
+    for amount in (parsed.vnd, parsed.per_m2):
+        if amount is not None and amount > MAX_PRICE_VND:
+            _warn(warnings, f"field {name!r}: {_short(rec.get(name))} is implausibly large; left empty")
+            return parse_price(None)
+    return parsed
 
 
 def listing_from_record(rec: Mapping[str, Any], warnings: list[str] | None = None) -> Listing:
@@ -489,24 +599,24 @@ def listing_from_record(rec: Mapping[str, Any], warnings: list[str] | None = Non
 
     area = None
     for name in ("area_m2", "area", "dien_tich"):
-        area = _number(rec, name, parse_area)
+        area = _field(rec, name, parse_area, warnings, MAX_AREA_M2)
         if area is not None:
             break
 
     price_text = _opt_text(_first(rec, "price_text", "gia"), "price_text", warnings)
     raw_price = _first(rec, "price_vnd", "price")
     price_vnd: float | None = None
-    per_m2: float | None = _number(rec, "price_per_m2_vnd", _per_m2)
+    per_m2: float | None = _field(rec, "price_per_m2_vnd", _per_m2, warnings, MAX_PRICE_VND)
     period = None
     if raw_price is not None:
         name = "price_vnd" if rec.get("price_vnd") is not None else "price"
-        parsed = _number(rec, name, lambda v: parse_price(v, area))
+        parsed = _price(rec, name, area, warnings)
         price_vnd, period = parsed.vnd, parsed.period
         per_m2 = per_m2 or parsed.per_m2
         if isinstance(raw_price, str) and price_text is None:
             price_text = _text(raw_price, "price_text", warnings)
     elif price_text is not None:
-        parsed = _number({"price_text": price_text}, "price_text", lambda v: parse_price(v, area))
+        parsed = _price({"price_text": price_text}, "price_text", area, warnings)
         price_vnd, period = parsed.vnd, parsed.period
         per_m2 = per_m2 or parsed.per_m2
     transaction = _transaction(_first(rec, "transaction", "giao_dich"))
@@ -551,9 +661,9 @@ def listing_from_record(rec: Mapping[str, Any], warnings: list[str] | None = Non
         raise InvalidRecord("record has no title and no text", param="title")
 
     url = _opt_text(_first(rec, "url", "link"), "url", warnings)
-    posted = _date(rec, "posted", "published", "date", "ngay_dang")
+    posted = _date(rec, "posted", "published", "date", "ngay_dang", warnings=warnings)
     return Listing(
-        id=derive_id(rec.get("id"), url, title, posted),
+        id=_doc_id(rec, url, title, posted, warnings),
         title=title,
         url=url,
         description=description,
@@ -563,9 +673,9 @@ def listing_from_record(rec: Mapping[str, Any], warnings: list[str] | None = Non
         price_text=price_text,
         price_per_m2_vnd=per_m2,
         area_m2=area,
-        bedrooms=_int(rec, "bedrooms"),
-        bathrooms=_int(rec, "bathrooms"),
-        floors=_int(rec, "floors"),
+        bedrooms=_int(rec, "bedrooms", warnings=warnings),
+        bathrooms=_int(rec, "bathrooms", warnings=warnings),
+        floors=_int(rec, "floors", warnings=warnings),
         direction=_opt_text(_first(rec, "direction", "huong"), "direction", warnings),
         legal_status=_opt_text(_first(rec, "legal_status", "phap_ly"), "legal_status", warnings),
         project=_opt_text(_first(rec, "project", "du_an"), "project", warnings),

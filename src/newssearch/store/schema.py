@@ -92,7 +92,13 @@ def build_schema() -> Schema:
 
 
 def _ts(value: datetime | None) -> float:
-    return float(int(value.timestamp())) if value is not None else MISSING
+    """Seconds since the epoch; MISSING for no date or one no platform can convert."""
+    if value is None:
+        return MISSING
+    try:
+        return float(int(value.timestamp()))
+    except (ValueError, OverflowError, OSError):
+        return MISSING
 
 
 def _num(value: float | int | None) -> float:
