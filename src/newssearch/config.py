@@ -32,6 +32,9 @@ class Settings:
     cors_origins: tuple[str, ...] = field(default=(), metadata={"help": "CORS allow-list"})
     #: Seconds an indexer waits for another one to finish before giving up.
     lock_timeout: float = field(default=30.0, metadata={"help": "indexer lock wait (s)"})
+    #: Seconds of work one search or suggestion may take before it answers with
+    #: what it has (``"timed_out": true``); 0 turns the limit off.
+    search_budget: float = field(default=0.3, metadata={"help": "work per search or suggestion (s)"})
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -47,7 +50,7 @@ class Settings:
                     values[f.name] = Path(raw)
                 elif f.name == "cors_origins":
                     values[f.name] = tuple(o.strip() for o in raw.split(",") if o.strip())
-                elif f.name == "lock_timeout":
+                elif f.name in ("lock_timeout", "search_budget"):
                     values[f.name] = float(raw)
                 else:
                     values[f.name] = int(raw)

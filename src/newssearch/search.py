@@ -36,6 +36,7 @@ import numpy.typing as npt
 from whoosh import query as wq
 
 from . import facets as fc
+from .budget import Deadline, bound_query, term_key, unlimited
 from .config import Settings
 from .errors import NotFound
 from .highlight import highlight_all, match_spans, snippet
@@ -179,7 +180,7 @@ class Snapshot:
     text: TextIndex = field(init=False)
     #: Whoosh readers share file handles (seek, then read): two threads reading
     #: through one searcher at once corrupt each other's reads. Every use of a
-    #: snapshot holds this lock (gunicorn gthread workers serve requests in threads).
+    #: snapshot holds this lock (threaded servers and library callers share one engine).
     lock: threading.RLock = field(init=False, default_factory=threading.RLock)
 
     def __post_init__(self) -> None:
@@ -220,6 +221,7 @@ class Engine:
                 searcher = ix.searcher()
             assert gen is not None
             columns = self._columns.load(searcher.reader())
+            find_places("hà nội")  # loads the place data now, not within a request's time budget
             version = f"{gen.name}.{ix.latest_generation()}"
             self._snap = Snapshot(gen, ix, searcher, columns, version)
             return self._snap
@@ -247,7 +249,8 @@ class Engine:
 
     def _search(self, snap: Snapshot, req: SearchRequest, started: float) -> SearchResult:
         cols = snap.columns
-        parsed = parse_query(req.q)
+        deadline = Deadline(self.settings.search_budget)
+        parsed, ignored = bound_query(parse_query(req.q))
         mentions = _place_mentions(req.q, parsed)
 
         facet_masks, base_mask = self._filter_masks(req, cols)
@@ -255,11 +258,11 @@ class Engine:
         for m in facet_masks.values():
             all_filters &= m
         relaxed = False
-        text_mask, scores = self._match(snap, parsed, mentions, relaxed=False)
+        text_mask, scores = self._match(snap, parsed, mentions, relaxed=False, deadline=deadline)
         final = text_mask & all_filters
         total = int(np.count_nonzero(final))
-        if total == 0 and len(parsed.terms) > 1:
-            relaxed_mask, relaxed_scores = self._match(snap, parsed, mentions, relaxed=True)
+        if total == 0 and len(parsed.terms) > 1 and not deadline.expired():
+            relaxed_mask, relaxed_scores = self._match(snap, parsed, mentions, relaxed=True, deadline=deadline)
             relaxed_final = relaxed_mask & all_filters
             if relaxed_final.any():
                 relaxed, text_mask, scores, final = True, relaxed_mask, relaxed_scores, relaxed_final
@@ -275,13 +278,13 @@ class Engine:
         if sort == "relevance" and parsed.is_empty:
             sort = "newest"
         if sort == "relevance" and scores is not None:
-            ranked = self._rank(snap, parsed, final, scores, start + req.per_page)
+            ranked = self._rank(snap, parsed, final, scores, start + req.per_page, deadline)
         else:
             ranked = [(int(d), None) for d in _sort_docs(cols, final, sort)[: start + req.per_page]]
         page = ranked[start : start + req.per_page]
-        terms = parsed.positive_terms()
+        terms = list({(term_key(t), t.exact): t for t in parsed.positive_terms()}.values())
         hits = [self._hit(snap, docnum, score, terms, req.highlight) for docnum, score in page]
-        suggestion = snap.suggester.suggestion(parsed, total=total, relaxed=relaxed)
+        suggestion = snap.suggester.suggestion(parsed, total=total, relaxed=relaxed, deadline=deadline)
         return SearchResult(
             query=req.q,
             total=total,
@@ -295,13 +298,26 @@ class Engine:
             sort=req.sort,
             recognized=[_mention_dict(m) for m in mentions],
             facet_errors=facet_errors,
+            timed_out=deadline.timed_out,
+            ignored=ignored,
         )
 
     # -- matching --------------------------------------------------------------
     def _match(
-        self, snap: Snapshot, parsed: ParsedQuery, mentions: list[tuple[PlaceMention, list[int]]], relaxed: bool
+        self,
+        snap: Snapshot,
+        parsed: ParsedQuery,
+        mentions: list[tuple[PlaceMention, list[int]]],
+        relaxed: bool,
+        deadline: Deadline | None = None,
     ) -> tuple[BoolArray, FloatArray | None]:
-        """Documents matching the query (live ones only) and their base scores."""
+        """Documents matching the query (live ones only) and their base scores.
+
+        A phrase's positions are checked only when some candidate has all its
+        words, and only while ``deadline`` lasts: the documents it did not
+        reach keep the phrase's words required, unordered; an excluded phrase
+        is not applied to them."""
+        deadline = deadline or unlimited()
         cols = snap.columns
         ti = snap.text
         if parsed.is_empty:
@@ -314,23 +330,40 @@ class Engine:
                 listing = self._columns.vocab.index["type"].get("listing")
                 if groups and listing is not None and property_intent(parsed.terms):
                     tiers.append(cols.codes["type"] == listing)
-                scored = score_terms(ti, parsed, groups, relaxed, tiers)
+                scored = score_terms(ti, parsed, groups, relaxed, tiers, deadline)
                 mask, scores = scored.mask & cols.live, scored.score
             else:
                 mask, scores = cols.live.copy(), np.zeros(ti.n, dtype=np.float32)
             for phrase in parsed.phrases:
-                mask &= _docs_mask(snap.searcher, _clause(phrase), ti.n)
+                if not mask.any():
+                    break  # nothing left for the other phrases to narrow
                 for t in phrase.terms:
-                    scores += match_term(ti, t).score
+                    m = match_term(ti, t)
+                    mask &= m.present
+                    scores += m.score
+                if mask.any() and not deadline.expired():
+                    mask &= _docs_mask(snap.searcher, _clause(phrase), ti.n, deadline, unreached=True)
         for x in parsed.excluded:
+            if not mask.any():
+                break
             if isinstance(x, QTerm):
                 mask &= ~match_term(ti, x).present
-            else:
-                mask &= ~_docs_mask(snap.searcher, _clause(x), ti.n)
+                continue
+            has_words = mask.copy()
+            for t in x.terms:
+                has_words &= match_term(ti, t).present
+            if has_words.any() and not deadline.expired():
+                mask &= ~_docs_mask(snap.searcher, _clause(x), ti.n, deadline, unreached=False)
         return mask, scores
 
     def _rank(
-        self, snap: Snapshot, parsed: ParsedQuery, final: BoolArray, scores: FloatArray, limit: int
+        self,
+        snap: Snapshot,
+        parsed: ParsedQuery,
+        final: BoolArray,
+        scores: FloatArray,
+        limit: int,
+        deadline: Deadline | None = None,
     ) -> list[tuple[int, float | None]]:
         """The best ``limit`` documents by score; the top of the list is
         rescored with adjacency found in summaries and bodies.
@@ -338,7 +371,8 @@ class Engine:
         Candidates are rescored best first, and the rescore stops at the first
         one that could not reach the best ``limit`` even with the largest
         bonus: the same ``limit`` documents, in the same order, as rescoring
-        all of them."""
+        all of them. It also stops when ``deadline`` expires."""
+        deadline = deadline or unlimited()
         docs = np.flatnonzero(final)
         if limit <= 0 or not len(docs):
             return []
@@ -354,6 +388,8 @@ class Engine:
             for i in np.argsort(-rescored, kind="stable")[:RESCORE_WINDOW]:
                 if len(best) >= limit and rescored[i] + adjacency.max_bonus < best[0]:
                     break  # this candidate and every later one stay below the best ``limit``
+                if deadline.expired():
+                    break
                 rescored[i] += adjacency.bonus(_texts(snap, int(docs[i])))
                 if len(best) < limit:
                     heapq.heappush(best, float(rescored[i]))
@@ -515,11 +551,17 @@ class Engine:
             for d, score in top_docs(snap.searcher, q, limit, allow=allowed)
         ]
 
-    def suggest(self, prefix: str, limit: int = 8) -> list[dict[str, Any]]:
-        """Autocomplete for a partial query: frequent phrases, then matching titles."""
+    def suggest(self, prefix: str, limit: int = 8, deadline: Deadline | None = None) -> list[dict[str, Any]]:
+        """Autocomplete for a partial query: frequent phrases, then matching titles.
+
+        Bounded by ``deadline`` (by default the settings' search budget); its
+        clock starts once this request's turn comes, and ``deadline.timed_out``
+        tells the caller whether the list was cut short."""
+        deadline = deadline or Deadline(self.settings.search_budget)
         snap = self.snapshot()
         with snap.lock:
-            return snap.suggester.complete(prefix, limit)
+            deadline.start()
+            return snap.suggester.complete(prefix, limit, deadline)
 
     def stats(self) -> dict[str, Any]:
         return self.store.stats()
@@ -586,11 +628,15 @@ def _texts(snap: Snapshot, docnum: int) -> tuple[str, str]:
     return raw.get("summary") or "", body[:RESCORE_TEXT_CHARS]
 
 
-def _docs_mask(searcher: Any, q: wq.Query, n: int) -> BoolArray:
+def _docs_mask(searcher: Any, q: wq.Query, n: int, deadline: Deadline, unreached: bool) -> BoolArray:
+    """The documents matching ``q``, found in document order until ``deadline``
+    expires; the documents after the last one reached are ``unreached``."""
     mask = np.zeros(n, dtype=bool)
-    docs = np.fromiter(searcher.docs_for_query(q), dtype=np.int64)
-    if len(docs):
-        mask[docs] = True
+    for docnum in searcher.docs_for_query(q):
+        mask[docnum] = True
+        if deadline.expired():
+            mask[docnum + 1 :] = unreached
+            break
     return mask
 
 

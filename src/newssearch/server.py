@@ -4,6 +4,16 @@
 runs programmatically (its ``BaseApplication``) with ``preload_app=False``, so
 each worker process builds its own app and opens the index itself; workers
 only read the index, they never build one.
+
+Workers are gevent workers: every connection is a greenlet, so clients that
+send their request slowly, or keep a connection open and send nothing, wait
+in the event loop and hold no thread (with gunicorn's threaded worker, eight
+such clients took every thread of two workers and the service stopped
+answering). A request's head must arrive within ``keepalive`` seconds or the
+connection is closed. A request runs once it has fully arrived; a search is CPU work
+that holds its worker's loop, which is why every search and suggestion has a
+time budget (``Settings.search_budget``). On the internet, put a buffering
+reverse proxy in front as well (``deploy/nginx.conf``; see the README).
 """
 
 from __future__ import annotations
@@ -19,8 +29,8 @@ from .config import Settings
 
 #: Gunicorn's largest request line; the app answers 413 itself below this.
 REQUEST_LINE_LIMIT = 8190
-#: Threads per worker: searching holds the GIL, threads only cover slow clients.
-THREADS = 4
+#: Open connections one worker holds at most (idle and slow ones included).
+WORKER_CONNECTIONS = 1000
 
 
 def default_workers() -> int:
@@ -89,8 +99,8 @@ def gunicorn_options(host: str, port: int, workers: int | None) -> dict[str, Any
     return {
         "bind": bind_address(host, port),
         "workers": workers if workers and workers > 0 else default_workers(),
-        "worker_class": "gthread",
-        "threads": THREADS,
+        "worker_class": "gevent",
+        "worker_connections": WORKER_CONNECTIONS,
         "preload_app": False,
         "timeout": 30,
         "graceful_timeout": 10,

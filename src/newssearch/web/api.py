@@ -7,11 +7,13 @@ a 304 before any searching is done.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
+from ..budget import Deadline
 from ..errors import BadRequest
 from ..models import SearchRequest
 from . import etag, get_engine, get_settings, stats_cached
@@ -28,12 +30,19 @@ PRIVATE_STATS = ("index_dir",)
 
 
 def cached(build: Callable[[], Any]) -> Response:
-    """A JSON response with ETag/Cache-Control; 304 when the client's copy is current."""
+    """A JSON response with ETag/Cache-Control; 304 when the client's copy is current.
+
+    An answer cut short by the time budget (``"timed_out": true``) is not
+    cached: the same request may well complete next time."""
     tag = etag()
     if request.if_none_match.contains_weak(tag):
         response = Response(status=304)
     else:
-        response = jsonify(build())
+        data = build()
+        response = jsonify(data)
+        if isinstance(data, dict) and data.get("timed_out"):
+            response.cache_control.no_store = True
+            return response
     response.set_etag(tag, weak=True)
     response.cache_control.public = True
     response.cache_control.max_age = int(current_app.config["CACHE_SECONDS"])
@@ -64,9 +73,12 @@ def limit_param(params: dict[str, list[str]], default: int) -> int:
     if raw is None:
         return default
     try:
-        n = int(raw)
+        value = float(raw)  # "2.0" is a whole number too (JSON Schema's "integer")
     except ValueError:
-        raise BadRequest(f"limit must be a whole number, not {raw!r}", param="limit") from None
+        value = math.nan
+    if not value.is_integer():
+        raise BadRequest(f"limit must be a whole number, not {raw!r}", param="limit")
+    n = int(value)
     if not 1 <= n <= MAX_LIMIT:
         raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}, not {n}", param="limit")
     return n
@@ -97,8 +109,9 @@ def suggest() -> Response:
 
     def build() -> dict[str, Any]:
         # The engine may return up to ``limit`` phrases plus ``limit`` titles: keep ``limit``.
-        items = get_engine().suggest(q, limit)[:limit] if q else []
-        return {"query": q, "suggestions": items}
+        deadline = Deadline(get_settings().search_budget)
+        items = get_engine().suggest(q, limit, deadline)[:limit] if q else []
+        return {"query": q, "suggestions": items, "timed_out": deadline.timed_out}
 
     return cached(build)
 

@@ -51,6 +51,9 @@ def index() -> Response:
         result = get_engine().search(req)
         data = search_data(req, result, base, settings)
         response = _html(render_template("search.html", **page_context(req, data, base, settings)))
+        if result.timed_out:  # cut short by the time budget: next time it may complete
+            response.headers["Cache-Control"] = "no-store"
+            return response
     response.set_etag(tag, weak=True)
     response.cache_control.public = True
     response.cache_control.max_age = int(current_app.config["CACHE_SECONDS"])
