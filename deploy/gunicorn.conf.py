@@ -3,7 +3,7 @@
     gunicorn -c deploy/gunicorn.conf.py 'newssearch.web:create_app()'
 
 The options are those of ``newssearch serve`` (newssearch.server.gunicorn_options):
-gthread workers that each open the index, JSON logs, Prometheus metrics added
+gevent workers that each open the index, JSON logs, Prometheus metrics added
 up across workers. Settings come from $NEWSSEARCH_CONFIG and NEWSSEARCH_*
 variables as usual. Override the address with ``--bind`` and the number of
 workers with ``--workers`` (or GUNICORN_CMD_ARGS).
@@ -18,7 +18,7 @@ _options = gunicorn_options("0.0.0.0", 8000, None, _settings.log_format)
 bind = _options["bind"]
 workers = _options["workers"]
 worker_class = _options["worker_class"]
-threads = _options["threads"]
+worker_connections = _options["worker_connections"]
 preload_app = _options["preload_app"]
 timeout = _options["timeout"]
 graceful_timeout = _options["graceful_timeout"]

@@ -98,7 +98,7 @@ def test_gunicorn_config_imports_and_matches_serve() -> None:
     cfg = Config()
     for key in (*options, "post_worker_init"):
         cfg.set(key, conf[key])  # gunicorn validates every setting
-    assert cfg.bind == ["0.0.0.0:8000"] and cfg.worker_class_str == "gthread"
+    assert cfg.bind == ["0.0.0.0:8000"] and cfg.worker_class_str == "gevent"
 
 
 def _runtime() -> str | None:

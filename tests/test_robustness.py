@@ -21,7 +21,10 @@ writing (test_indexer.py), the API against its OpenAPI description
   rebuilds and the CLI;
 * kill -9 of a CLI ``--rebuild``;
 * threads sharing one ``Engine``, and a real server process answering while
-  the CLI indexes and rebuilds.
+  the CLI indexes and rebuilds;
+* a real server answering while 50 clients hold half-sent requests;
+* queries of death (phrases, exclusions, repeated and one-letter words,
+  digits, emoji, mixed scripts, long autocomplete) within the time budget.
 
 Longer versions (20 kills, a 5-minute load, a long API fuzz) are in
 ``benchmarks/robustness/``.
@@ -966,3 +969,102 @@ def test_server_process_answers_while_the_cli_indexes_and_rebuilds(
             t.join(timeout=60)
     assert errors == []
     assert done[0] > 20
+
+
+# ---------------------------------------------------------------------------
+# Slow clients: connections that never finish their request hold no worker
+# ---------------------------------------------------------------------------
+
+SLOW_CLIENTS = 50
+
+
+def test_healthz_answers_while_many_slow_clients_are_connected(served_copy: tuple[Path, int]) -> None:
+    """50 connections that sent half a request (gunicorn's threaded worker
+    stopped answering at 8: 2 workers x 4 threads); the longer run is
+    ``benchmarks/robustness/slow_clients.py``."""
+    _, port = served_copy
+    slow: list[socket.socket] = []
+    try:
+        for i in range(SLOW_CLIENTS):
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            if i % 2:
+                s.sendall(b"X-Slow: 1\r\n")  # a header line, never the blank line that ends them
+            slow.append(s)
+        time.sleep(0.5)  # the server has taken them all
+        for path in ("/healthz", "/api/search?q=nha+pho+ha+long", "/healthz", "/api/suggest?q=nha+p", "/healthz"):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            started = time.monotonic()
+            try:
+                conn.request("GET", path)
+                r = conn.getresponse()
+                assert (path, r.status) == (path, 200)
+                r.read()
+            finally:
+                conn.close()
+            assert time.monotonic() - started < 3.0, path
+    finally:
+        for s in slow:
+            s.close()
+
+
+# ---------------------------------------------------------------------------
+# Queries of death: every request stays within the time budget
+# ---------------------------------------------------------------------------
+
+
+def _repeat(text: str, n: int = 500) -> str:
+    return (text * (n // len(text) + 1))[:n].rstrip()
+
+
+COMMON_PAIRS = [
+    "nhà phố", "hà nội", "người dân", "thành phố", "chung cư", "giao thông", "kinh tế", "du lịch",
+    "bệnh viện", "học sinh", "mặt tiền", "giá vàng", "mùa hè", "dự án", "công trình",
+]
+QUERIES_OF_DEATH: dict[str, str] = {
+    "2 unknown words and a repeated phrase": _repeat('zorbanh quyxet ' + '"của của" ' * 60),
+    "45 common two-word phrases": _repeat(" ".join(f'"{COMMON_PAIRS[i % 15]}"' for i in range(45)), 500),
+    "40 excluded phrases": _repeat("nhà " + " ".join(f'-"{COMMON_PAIRS[i % 15]}"' for i in range(40)), 500),
+    "long digit strings": _repeat("12345678901234567890 "),
+    "emoji": _repeat("🏠🔥 nhà 😀 phố 🚀 "),
+    "mixed scripts": _repeat("nhà Дом 家 بيت phố σπίτι ห้อง "),
+    "100 one-letter words": " ".join("abcdeghiklmnopqrstuvxyđ"[i % 23] for i in range(100)),
+    "many words": " ".join(f"{a} {b}" for a, b in (p.split() for p in COMMON_PAIRS * 3))[:500],
+    "many unfinished-looking words": _repeat("nh ph ha lo ca ho bi th "),
+}
+#: CPU time a request may use past its budget: the step that was running when
+#: the budget ran out, then hits, snippets and facets.
+BUDGET_MARGIN_S = 0.35
+
+
+@pytest.fixture(scope="module")
+def budget_engine(sample_index: Path) -> Iterator[Engine]:
+    """An engine with the default settings (the production time budget)."""
+    from newssearch.config import Settings
+
+    e = Engine(sample_index, Settings(index_dir=sample_index))
+    e.search(SearchRequest(q="hà nội"))
+    yield e
+    e.close()
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES_OF_DEATH))
+def test_query_of_death_stays_within_the_budget(budget_engine: Engine, name: str) -> None:
+    q = QUERIES_OF_DEATH[name]
+    assert len(q) <= 500
+    started = time.thread_time()
+    result = budget_engine.search(SearchRequest.from_params({"q": q}))
+    used = time.thread_time() - started
+    assert used < budget_engine.settings.search_budget + BUDGET_MARGIN_S, (name, used)
+    data = result.to_dict()
+    json.dumps(data, allow_nan=False)
+    assert len(data["hits"]) == min(10, data["total"])
+
+
+@pytest.mark.parametrize("prefix", [_repeat("nha pho "), _repeat("nhà phố hà "), _repeat("a "), _repeat("🏠 ")])
+def test_long_autocomplete_stays_within_the_budget(budget_engine: Engine, prefix: str) -> None:
+    started = time.thread_time()
+    items = budget_engine.suggest(prefix)
+    used = time.thread_time() - started
+    assert used < budget_engine.settings.search_budget + BUDGET_MARGIN_S, (prefix[:20], used)
+    assert len(items) <= 8

@@ -387,3 +387,107 @@ def test_property_words_with_a_place_rank_listings_above_news(tmp_path: Any) -> 
         assert engine.search(SearchRequest(q="chay ha long ")).hits[0].id == "news"
     finally:
         engine.close()
+
+
+# -- bounded work per request ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def no_time_engine(sample_index: Any) -> Any:
+    """An engine whose budget is spent before any work starts."""
+    from newssearch.config import Settings
+
+    e = Engine(sample_index, Settings(index_dir=sample_index, search_budget=1e-9))
+    yield e
+    e.close()
+
+
+@pytest.mark.parametrize(
+    "q",
+    ["nha pho ha long", "can ho q7", '"nhà phố" ha long -"cho thuê"', "biet thu tay ho"],
+)
+def test_a_spent_budget_still_answers_with_what_it_has(engine: Engine, no_time_engine: Engine, q: str) -> None:
+    full = run(engine, q)
+    cut = run(no_time_engine, q)
+    assert (full.timed_out, full.relaxed, cut.timed_out) == (False, False, True)
+    # At least the first word is matched: the cut result is a superset of the full one.
+    assert 0 < full.total <= cut.total < len(engine.snapshot().columns.live)
+    assert len(cut.hits) == min(10, cut.total)
+    assert cut.to_dict()["timed_out"] is True
+
+
+def test_the_any_word_retry_runs_inside_the_budget(engine: Engine, no_time_engine: Engine) -> None:
+    q = "zzqxv nha pho"  # nothing has all three words; the first is matched, then time is up
+    assert run(engine, q).relaxed is True
+    cut = run(no_time_engine, q)
+    assert (cut.relaxed, cut.timed_out, cut.total) == (False, True, 0)
+
+
+def test_a_spent_budget_skips_the_suggestion(engine: Engine, no_time_engine: Engine) -> None:
+    assert run(engine, "nha pho ha logn").suggestion is not None
+    assert run(no_time_engine, "nha pho ha logn").suggestion is None
+
+
+def test_repeated_phrases_and_exclusions_are_checked_once(engine: Engine) -> None:
+    once = run(engine, '"nhà phố" -"cho thuê"')
+    repeated = run(engine, " ".join(['"nhà phố"'] * 20 + ['-"cho thuê"'] * 20))
+    assert once.total > 0
+    assert [h.id for h in repeated.hits] == [h.id for h in once.hits]
+    assert (repeated.total, repeated.timed_out, repeated.ignored) == (once.total, False, {})
+
+
+def test_query_parts_over_the_caps_are_ignored_and_reported(engine: Engine) -> None:
+    from newssearch.budget import MAX_EXCLUDED, MAX_PHRASES
+
+    phrases = " ".join(f'"nha pho{i}"' for i in range(MAX_PHRASES + 2))
+    excluded = " ".join(f"-khong{i}" for i in range(MAX_EXCLUDED + 3))
+    result = run(engine, f"nha {phrases} {excluded}")
+    assert result.ignored == {"phrases": 2, "excluded": 3}
+    assert result.to_dict()["ignored"] == {"phrases": 2, "excluded": 3}
+
+
+def test_autocomplete_reads_the_last_words_only(engine: Engine, no_time_engine: Engine) -> None:
+    from newssearch.budget import Deadline
+
+    long_prefix = ("nha pho " * 60)[:500]
+    assert engine.suggest(long_prefix) == engine.suggest("nha pho nha pho ")
+    deadline = Deadline(1e-9)
+    # Out of time: phrases without their accents restored, no titles.
+    assert engine.suggest("nha p", deadline=deadline) == [{"text": "nha pho", "kind": "phrase", "count": 11}]
+    assert deadline.timed_out
+
+
+class _ExpiresAfter:
+    """A deadline that expires at its ``calls``-th check (to cut a step half-way)."""
+
+    def __init__(self, calls: int) -> None:
+        self.calls = calls
+        self.timed_out = False
+
+    def expired(self) -> bool:
+        self.calls -= 1
+        self.timed_out = self.timed_out or self.calls < 0
+        return self.timed_out
+
+
+def test_a_phrase_check_cut_half_way_keeps_the_unchecked_candidates(engine: Engine) -> None:
+    from newssearch.query import parse_query
+
+    snap = engine.snapshot()
+
+    def match(q: str, deadline: Any = None) -> Any:
+        return engine._match(snap, parse_query(q), [], relaxed=False, deadline=deadline)[0]
+
+    words, phrase, excluded = match("nha nhà phố"), match('nha "nhà phố"'), match('nha -"nhà phố"')
+    assert 0 < phrase.sum() < words.sum()
+    partial = 0
+    for calls in range(40):
+        cut_phrase = match('nha "nhà phố"', _ExpiresAfter(calls))
+        cut_excluded = match('nha -"nhà phố"', _ExpiresAfter(calls))
+        # The documents the check did not reach keep the phrase's words required ...
+        assert not (phrase & ~cut_phrase).any() and not (cut_phrase & ~words).any()
+        # ... and are not excluded; the ones it reached are.
+        assert not (excluded & ~cut_excluded).any()
+        partial += phrase.sum() < cut_phrase.sum() < words.sum()
+    assert partial > 0  # some checks were cut after some documents, not before the first
+    assert (match('nha "nhà phố"', _ExpiresAfter(10**6)) == phrase).all()

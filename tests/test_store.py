@@ -190,9 +190,14 @@ def test_phrases_follow_positions(tmp_path: Path) -> None:
     engine = Engine(tmp_path / "ix")
     try:
         snap = engine.snapshot().store
-        assert _ids_of(snap, snap.phrase_docs(["body_f"], ["nha", "pho"])) == ["p1"]
-        assert sorted(_ids_of(snap, snap.phrase_docs(["title_f", "body_f"], ["nha", "pho"]))) == ["p1", "p3"]
-        assert _ids_of(snap, snap.phrase_docs(["body_f"], ["ha", "long", "xyz"])) == []
+        docs, reached = snap.phrase_docs(["body_f"], ["nha", "pho"])
+        assert _ids_of(snap, docs) == ["p1"] and reached == snap.doc_count
+        docs, _ = snap.phrase_docs(["title_f", "body_f"], ["nha", "pho"])
+        assert sorted(_ids_of(snap, docs)) == ["p1", "p3"]
+        assert _ids_of(snap, snap.phrase_docs(["body_f"], ["ha", "long", "xyz"])[0]) == []
+        # Stopped at the first match: that one is found, the rest not examined.
+        docs, reached = snap.phrase_docs(["title_f", "body_f"], ["nha", "pho"], stop=lambda: True)
+        assert len(docs) == 1 and reached == int(docs[0]) + 1
     finally:
         engine.close()
 

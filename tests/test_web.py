@@ -45,7 +45,7 @@ from newssearch.web.views import safe_href
 ORIGIN = "https://halongnews.example"
 SEARCH_KEYS = {
     "query", "total", "page", "per_page", "relaxed", "sort", "hits", "facets", "suggestion",
-    "recognized", "took_ms", "pages", "links", "facet_errors", "limits",
+    "recognized", "took_ms", "pages", "links", "facet_errors", "limits", "timed_out", "ignored",
 }
 HIT_KEYS = {
     "id", "type", "title", "title_html", "url", "snippet", "published", "category", "author",
@@ -374,13 +374,14 @@ def test_suggest(client: FlaskClient) -> None:
     for s in data["suggestions"]:
         assert s["kind"] in ("phrase", "title")
     assert len(client.get("/api/suggest?q=ngu&limit=3").get_json()["suggestions"]) == 3
-    assert client.get("/api/suggest?q=").get_json() == {"query": "", "suggestions": []}
-    assert client.get("/api/suggest").get_json() == {"query": "", "suggestions": []}
+    assert len(client.get("/api/suggest?q=ngu&limit=2.0").get_json()["suggestions"]) == 2
+    assert client.get("/api/suggest?q=").get_json() == {"query": "", "suggestions": [], "timed_out": False}
+    assert client.get("/api/suggest").get_json() == {"query": "", "suggestions": [], "timed_out": False}
 
 
 @pytest.mark.parametrize(
     ("query", "param"),
-    [("q=a&limit=0", "limit"), ("q=a&limit=21", "limit"), ("q=a&limit=x", "limit"),
+    [("q=a&limit=0", "limit"), ("q=a&limit=21", "limit"), ("q=a&limit=x", "limit"), ("q=a&limit=2.5", "limit"),
      ("q=a&page=2", "page"), ("q=" + "a" * 501, "q"), ("q=a&q=b", "q")],
 )
 def test_suggest_bad_params(client: FlaskClient, query: str, param: str) -> None:
@@ -1222,3 +1223,62 @@ def test_sort_button_is_only_for_browsers_without_js(client: FlaskClient) -> Non
 def test_whole_number_limits_may_be_written_as_decimals(client: FlaskClient) -> None:
     assert len(client.get("/api/suggest?q=nha&limit=2.0").get_json()["suggestions"]) <= 2
     assert client.get("/api/suggest?q=nha&limit=2.5").get_json()["error"]["param"] == "limit"
+
+
+# ---------------------------------------------------------------------------
+# Bounded work per request: the time budget and the caps, as the API and the page show them
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def no_time_client(sample_index: Path) -> FlaskClient:
+    """A client of an app whose time budget is spent before any work starts."""
+    return create_app({"index_dir": sample_index, "search_budget": 1e-9, "TESTING": True}).test_client()
+
+
+def test_a_cut_search_says_so_and_is_not_cached(client: FlaskClient, no_time_client: FlaskClient) -> None:
+    full = client.get("/api/search?q=nha+pho+ha+long")
+    cut = no_time_client.get("/api/search?q=nha+pho+ha+long")
+    assert (full.status_code, cut.status_code) == (200, 200)
+    assert (full.json["timed_out"], cut.json["timed_out"]) == (False, True)  # type: ignore[index]
+    assert cut.json["total"] >= full.json["total"] > 0  # type: ignore[index]
+    assert (full.headers.get("ETag") is not None, full.cache_control.no_store) == (True, False)
+    assert (cut.headers.get("ETag"), cut.cache_control.no_store) == (None, True)
+
+
+def test_a_cut_suggestion_says_so(client: FlaskClient, no_time_client: FlaskClient) -> None:
+    full = client.get("/api/suggest?q=nha+p").json
+    cut = no_time_client.get("/api/suggest?q=nha+p").json
+    assert full is not None and cut is not None
+    assert (full["timed_out"], cut["timed_out"]) == (False, True)
+    assert set(full) == set(cut) == {"query", "suggestions", "timed_out"}
+
+
+def test_the_page_notes_a_cut_search_in_vietnamese(client: FlaskClient, no_time_client: FlaskClient) -> None:
+    note = "Tìm kiếm mất quá nhiều thời gian nên kết quả có thể chưa đầy đủ"
+    full = client.get("/?q=nha+pho+ha+long")
+    cut = no_time_client.get("/?q=nha+pho+ha+long")
+    assert (note in full.get_data(as_text=True), note in cut.get_data(as_text=True)) == (False, True)
+    assert (full.cache_control.no_store, cut.cache_control.no_store, cut.headers.get("ETag")) == (False, True, None)
+
+
+def test_query_parts_over_the_caps_are_ignored_with_a_note(client: FlaskClient) -> None:
+    from newssearch.budget import MAX_EXCLUDED, MAX_PHRASES
+
+    q = "nha " + " ".join(f'"pho so{i}"' for i in range(MAX_PHRASES + 1)) + " "
+    q += " ".join(f"-khong{i}" for i in range(MAX_EXCLUDED + 2))
+    r = client.get("/api/search", query_string={"q": q})
+    assert r.status_code == 200
+    assert r.json["ignored"] == {"phrases": 1, "excluded": 2}  # type: ignore[index]
+    page = client.get("/", query_string={"q": q}).get_data(as_text=True)
+    assert "Truy vấn quá dài: đã bỏ qua 1 cụm từ trong ngoặc kép, 2 điều kiện loại trừ." in page
+
+
+def test_the_description_documents_the_budget_and_the_caps(client: FlaskClient) -> None:
+    spec = client.get("/api/openapi.json").json
+    assert spec is not None
+    result = spec["components"]["schemas"]["SearchResult"]
+    assert {"timed_out", "ignored"} <= set(result["required"])
+    assert result["properties"]["timed_out"]["type"] == "boolean"
+    assert set(result["properties"]["ignored"]["properties"]) == {"terms", "phrases", "excluded"}
+    assert "timed_out" in spec["components"]["schemas"]["Suggestions"]["required"]

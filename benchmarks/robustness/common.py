@@ -123,8 +123,9 @@ def serve(
     """``newssearch serve`` on 127.0.0.1 (a free port) for the ``with`` block.
 
     With ``threads``, gunicorn is started directly on ``create_app()`` (index
-    from ``NEWSSEARCH_INDEX_DIR``) with that many threads per worker instead
-    of ``newssearch serve``'s 4 -- to compare. The server gets its own process
+    from ``NEWSSEARCH_INDEX_DIR``) with its threaded worker and that many
+    threads per worker instead of ``newssearch serve``'s gevent workers (it
+    ran 4 threads per worker before) -- to compare. The server gets its own process
     group; on exit it is stopped with TERM, then KILL after 20 seconds. Waits
     until ``/healthz`` answers 200.
     """

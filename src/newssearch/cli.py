@@ -366,6 +366,10 @@ def _print_result(data: dict[str, Any]) -> None:
     click.echo(f"{data['total']} results for {data['query']!r}{mode} in {data['took_ms']} ms")
     if data.get("suggestion"):
         click.echo(f"Có phải bạn muốn tìm: {data['suggestion']}")
+    if data.get("ignored"):
+        click.echo("ignored (over the caps): " + ", ".join(f"{n} {k}" for k, n in data["ignored"].items()))
+    if data.get("timed_out"):
+        click.echo("the time budget ran out: these results may be incomplete")
     for r in data.get("recognized", []):
         click.echo(f"recognised place: {r['text']} -> {r.get('ward') or r.get('district') or r.get('province')}")
     start = (data["page"] - 1) * data["per_page"]

@@ -67,6 +67,9 @@ class Settings:
     require_search_key: bool = field(default=False, metadata={"help": "searching needs an API key (any scope)"})
     #: Index generations kept on disk after a rebuild, the live one included (for rollback).
     keep_generations: int = field(default=3, metadata={"help": "index generations kept on disk for `rollback` (the live one included)"})
+    #: Seconds of CPU work one search or suggestion may take before it answers
+    #: with what it has (``"timed_out": true``); 0 turns the limit off.
+    search_budget: float = field(default=0.3, metadata={"help": "seconds of work per search or suggestion before it answers with what it has (0: no limit)"})
 
     @classmethod
     def from_env(

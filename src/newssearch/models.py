@@ -343,6 +343,10 @@ class SearchResult:
     recognized: list[dict[str, Any]] = field(default_factory=list)
     #: Facets that could not be computed (reported, the rest still served).
     facet_errors: dict[str, str] = field(default_factory=dict)
+    #: The time budget ran out: the result is what was found by then.
+    timed_out: bool = False
+    #: Query parts over the caps, ignored: {"terms" | "phrases" | "excluded": how many}.
+    ignored: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -357,5 +361,7 @@ class SearchResult:
             "suggestion": self.suggestion,
             "recognized": self.recognized,
             "facet_errors": self.facet_errors,
+            "timed_out": self.timed_out,
+            "ignored": self.ignored,
             "took_ms": round(self.took_ms, 2),
         }

@@ -21,7 +21,7 @@ import itertools
 import math
 import re
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -29,6 +29,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from .budget import Deadline, term_key, unlimited
 from .highlight import fold_same_length
 from .query import ParsedQuery, QTerm
 from .store import IndexSnapshot, Postings
@@ -270,13 +271,19 @@ def _all_parts(ti: TextIndex, field: str, parts: Sequence[str], weight: float) -
 
 
 def sparse_term(
-    ti: TextIndex, t: QTerm, scratch: Scratch, prefix: bool = False, fields: dict[str, float] = FIELD_WEIGHTS
+    ti: TextIndex,
+    t: QTerm,
+    scratch: Scratch,
+    prefix: bool = False,
+    fields: dict[str, float] = FIELD_WEIGHTS,
+    deadline: Deadline | None = None,
 ) -> SparseMatch:
     """A query term in any field: where it matches and its disjunction-max score.
 
     With ``prefix`` (an unfinished last word), words beginning with the term
-    match too, at :data:`PREFIX_WEIGHT` of their score. Results are cached
-    per index snapshot (read-only arrays).
+    match too, at :data:`PREFIX_WEIGHT` of their score, as many as
+    ``deadline`` allows. Complete results are cached per index snapshot
+    (read-only arrays); a prefix expansion cut short is not.
     """
     prefix = prefix and len(t.folded) >= PREFIX_MIN_LENGTH and t.folded.isalnum()
     key = (t.folded, t.parts, prefix, tuple(fields.items()))
@@ -296,12 +303,18 @@ def sparse_term(
                 scratch.add(ids, s, field == "title_f")
     match = scratch.take_dismax()
     if prefix:
-        others = [
-            (sparse_term(ti, QTerm(word, word, False, t.start, t.end), scratch, fields=PREFIX_FIELD_WEIGHTS), PREFIX_WEIGHT)
-            for word in ti.expand_prefix(t.folded)
-        ]
+        deadline = deadline or unlimited()
+        others: list[tuple[SparseMatch, float]] = []
+        words = [] if deadline.expired() else ti.expand_prefix(t.folded)
+        for word in words:
+            if deadline.expired():
+                break
+            word_term = QTerm(word, word, False, t.start, t.end)
+            others.append((sparse_term(ti, word_term, scratch, fields=PREFIX_FIELD_WEIGHTS), PREFIX_WEIGHT))
         if others:
             match = scratch.take_max([(match, 1.0), *others])
+        if deadline.timed_out:
+            return match
     for a in (match.ids, match.score, match.title_score, match.in_title):
         a.flags.writeable = False
     ti.matches.put(key, match)
@@ -392,6 +405,7 @@ def score_terms(
     place_groups: list[tuple[list[int], list[str]]],
     relaxed: bool,
     tiers: list[BoolArray] | None = None,
+    deadline: Deadline | None = None,
 ) -> Scored:
     """Match and score the plain terms of a query.
 
@@ -400,52 +414,74 @@ def score_terms(
     of its words. Documents in the named place rank in a tier above the
     others, and so do the documents of every mask in ``tiers`` (listings, when
     the query names a kind of property).
+
+    A repeated word is matched once (and counts as often as it is repeated).
+    When ``deadline`` expires, the words not matched yet are left out (the
+    result is a superset; the first word is always matched) and the remaining
+    boosts are skipped.
     """
     n = ti.n
+    deadline = deadline or unlimited()
     scratch = Scratch(n)
     terms = parsed.terms
     last = len(terms) - 1
-    matches = [sparse_term(ti, t, scratch, prefix=parsed.last_is_prefix and i == last) for i, t in enumerate(terms)]
-    present = [_dense_bool(n, m.ids) for m in matches]
+    # One match per distinct (word, unfinished) pair, in query order.
+    keys = [(term_key(t), parsed.last_is_prefix and i == last) for i, t in enumerate(terms)]
+    counts = Counter(keys)
+    found: dict[tuple[tuple[str, tuple[str, ...]], bool], tuple[SparseMatch, BoolArray]] = {}
+    for t, key in zip(terms, keys, strict=True):
+        if key in found:
+            continue
+        if found and deadline.expired():
+            break
+        m = sparse_term(ti, t, scratch, prefix=key[1], deadline=deadline)
+        found[key] = (m, _dense_bool(n, m.ids))
+    present = {i: found[key][1] for i, key in enumerate(keys) if key in found}
     score = np.zeros(n, dtype=np.float32)
-    for m in matches:
-        score[m.ids] += m.score
+    for key, (m, _) in found.items():
+        score[m.ids] += m.score * counts[key]
     grouped: set[int] = set()
     clauses: list[BoolArray] = []
     tiers = list(tiers or [])
-    for covered, keys in place_groups:
+    for covered, place_keys in place_groups:
         words = np.ones(n, dtype=bool)
         for i in covered:
-            words &= present[i]
+            if i in present:
+                words &= present[i]
         in_place = np.zeros(n, dtype=bool)
-        for key in keys:
-            in_place[ti.postings("places", key).ids] = True
+        for place_key in place_keys:
+            in_place[ti.postings("places", place_key).ids] = True
         clauses.append(words | in_place)
         tiers.append(in_place)
         grouped.update(covered)
-    clauses.extend(p for i, p in enumerate(present) if i not in grouped)
+    # A repeated word adds the same clause again: AND and OR do not change.
+    clauses.extend({id(p): p for i, p in present.items() if i not in grouped}.values())
     if clauses:
         mask = np.logical_or.reduce(clauses) if relaxed else np.logical_and.reduce(clauses)
     else:
         mask = np.ones(n, dtype=bool)
-    # Boosts.
+    # Boosts (each one reads postings: skipped once the budget is spent).
     for t in terms:
+        if deadline.expired():
+            break
         if t.accented:
             add_exact_score(ti, t, scratch, score)
     for a, b in itertools.pairwise(terms):
         if a.parts or b.parts:
             continue
+        if deadline.expired():
+            break
         ids, s = ti.bm25("title_bi", f"{a.folded}_{b.folded}")
         score[ids] += s * TITLE_BIGRAM_BOOST
         if a.accented or b.accented:
             ids, s = ti.bm25("title_bi", f"{a.exact}_{b.exact}")
             score[ids] += s * EXACT_BIGRAM_BOOST
-    if len(matches) > 1:
+    if len(terms) > 1 and len(found) == len(counts):
         all_in_title = np.ones(n, dtype=bool)
         title_total = np.zeros(n, dtype=np.float32)
-        for m in matches:
+        for key, (m, _) in found.items():
             all_in_title &= _dense_bool(n, m.ids[m.in_title])
-            title_total[m.ids] += m.title_score
+            title_total[m.ids] += m.title_score * counts[key]
         both = np.flatnonzero(all_in_title)
         score[both] += TITLE_ALL_BOOST * title_total[both]
     if tiers:
@@ -468,13 +504,17 @@ class Adjacency:
     """
 
     def __init__(self, terms: list[QTerm]) -> None:
-        pairs = [(a, b) for a, b in itertools.pairwise(terms) if not a.parts and not b.parts]
+        # A repeated pair is searched for once and counts as often as it is repeated.
+        pairs = Counter((a.folded, b.folded) for a, b in itertools.pairwise(terms) if not a.parts and not b.parts)
         self.patterns = [
-            re.compile(rf"(?<![0-9a-z]){re.escape(a.folded)}\s+{re.escape(b.folded)}(?![0-9a-z])") for a, b in pairs
+            re.compile(rf"(?<![0-9a-z]){re.escape(a)}\s+{re.escape(b)}(?![0-9a-z])") for a, b in pairs
         ]
+        self._counts = list(pairs.values())
         #: The largest bonus any document can get.
-        self.max_bonus = ADJACENT_BOOST * len(self.patterns)
+        self.max_bonus = ADJACENT_BOOST * sum(self._counts)
 
     def bonus(self, texts: Iterable[str]) -> float:
         found = [fold_same_length(t) for t in texts if t]
-        return ADJACENT_BOOST * sum(1 for p in self.patterns if any(p.search(t) for t in found))
+        return ADJACENT_BOOST * sum(
+            c for p, c in zip(self.patterns, self._counts, strict=True) if any(p.search(t) for t in found)
+        )

@@ -39,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import facets as fc
+from .budget import Deadline, bound_query, term_key, unlimited
 from .config import Settings
 from .errors import NewsSearchError, NotFound
 from .highlight import highlight_all, match_spans, snippet
@@ -145,6 +146,7 @@ class Engine:
                 gen, degraded = snap.gen, snap.degraded
                 index = snap.index.refreshed()
             assert gen is not None
+            find_places("hà nội")  # loads the place data now, not within a request's time budget
             # The snapshot it replaces is left to the garbage collector:
             # searches still running on it keep it open until they finish.
             self._snap = Snapshot(gen, index, f"{gen.name}.{index.version}", live=live, degraded=degraded)
@@ -185,7 +187,8 @@ class Engine:
 
     def _search(self, snap: Snapshot, req: SearchRequest, started: float) -> SearchResult:
         cols = snap.columns
-        parsed = parse_query(req.q)
+        deadline = Deadline(self.settings.search_budget)
+        parsed, ignored = bound_query(parse_query(req.q))
         mentions = _place_mentions(req.q, parsed)
 
         facet_masks, base_mask = self._filter_masks(req, cols)
@@ -193,11 +196,11 @@ class Engine:
         for m in facet_masks.values():
             all_filters &= m
         relaxed = False
-        text_mask, scores = self._match(snap, parsed, mentions, relaxed=False)
+        text_mask, scores = self._match(snap, parsed, mentions, relaxed=False, deadline=deadline)
         final = text_mask & all_filters
         total = int(np.count_nonzero(final))
-        if total == 0 and len(parsed.terms) > 1:
-            relaxed_mask, relaxed_scores = self._match(snap, parsed, mentions, relaxed=True)
+        if total == 0 and len(parsed.terms) > 1 and not deadline.expired():
+            relaxed_mask, relaxed_scores = self._match(snap, parsed, mentions, relaxed=True, deadline=deadline)
             relaxed_final = relaxed_mask & all_filters
             if relaxed_final.any():
                 relaxed, text_mask, scores, final = True, relaxed_mask, relaxed_scores, relaxed_final
@@ -213,13 +216,13 @@ class Engine:
         if sort == "relevance" and parsed.is_empty:
             sort = "newest"
         if sort == "relevance" and scores is not None:
-            ranked = self._rank(snap, parsed, final, scores, start + req.per_page)
+            ranked = self._rank(snap, parsed, final, scores, start + req.per_page, deadline)
         else:
             ranked = [(int(d), None) for d in _sort_docs(cols, final, sort)[: start + req.per_page]]
         page = ranked[start : start + req.per_page]
-        terms = parsed.positive_terms()
+        terms = list({(term_key(t), t.exact): t for t in parsed.positive_terms()}.values())
         hits = [self._hit(snap, docnum, score, terms, req.highlight) for docnum, score in page]
-        suggestion = snap.suggester.suggestion(parsed, total=total, relaxed=relaxed)
+        suggestion = snap.suggester.suggestion(parsed, total=total, relaxed=relaxed, deadline=deadline)
         return SearchResult(
             query=req.q,
             total=total,
@@ -233,13 +236,26 @@ class Engine:
             sort=req.sort,
             recognized=[_mention_dict(m) for m in mentions],
             facet_errors=facet_errors,
+            timed_out=deadline.timed_out,
+            ignored=ignored,
         )
 
     # -- matching --------------------------------------------------------------
     def _match(
-        self, snap: Snapshot, parsed: ParsedQuery, mentions: list[tuple[PlaceMention, list[int]]], relaxed: bool
+        self,
+        snap: Snapshot,
+        parsed: ParsedQuery,
+        mentions: list[tuple[PlaceMention, list[int]]],
+        relaxed: bool,
+        deadline: Deadline | None = None,
     ) -> tuple[BoolArray, FloatArray | None]:
-        """Documents matching the query (live ones only) and their base scores."""
+        """Documents matching the query (live ones only) and their base scores.
+
+        A phrase's positions are checked only when some candidate has all its
+        words, and only while ``deadline`` lasts: the documents it did not
+        reach keep the phrase's words required, unordered; an excluded phrase
+        is not applied to them."""
+        deadline = deadline or unlimited()
         cols = snap.columns
         ti = snap.text
         if parsed.is_empty:
@@ -252,23 +268,40 @@ class Engine:
                 listing = self._columns.vocab.index["type"].get("listing")
                 if groups and listing is not None and property_intent(parsed.terms):
                     tiers.append(cols.codes["type"] == listing)
-                scored = score_terms(ti, parsed, groups, relaxed, tiers)
+                scored = score_terms(ti, parsed, groups, relaxed, tiers, deadline)
                 mask, scores = scored.mask & cols.live, scored.score
             else:
                 mask, scores = cols.live.copy(), np.zeros(ti.n, dtype=np.float32)
             for phrase in parsed.phrases:
-                mask &= _phrase_mask(snap, phrase)
+                if not mask.any():
+                    break  # nothing left for the other phrases to narrow
                 for t in phrase.terms:
-                    scores += match_term(ti, t).score
+                    m = match_term(ti, t)
+                    mask &= m.present
+                    scores += m.score
+                if mask.any() and not deadline.expired():
+                    mask &= _phrase_mask(snap, phrase, deadline, unreached=True)
         for x in parsed.excluded:
+            if not mask.any():
+                break
             if isinstance(x, QTerm):
                 mask &= ~match_term(ti, x).present
-            else:
-                mask &= ~_phrase_mask(snap, x)
+                continue
+            has_words = mask.copy()
+            for t in x.terms:
+                has_words &= match_term(ti, t).present
+            if has_words.any() and not deadline.expired():
+                mask &= ~_phrase_mask(snap, x, deadline, unreached=False)
         return mask, scores
 
     def _rank(
-        self, snap: Snapshot, parsed: ParsedQuery, final: BoolArray, scores: FloatArray, limit: int
+        self,
+        snap: Snapshot,
+        parsed: ParsedQuery,
+        final: BoolArray,
+        scores: FloatArray,
+        limit: int,
+        deadline: Deadline | None = None,
     ) -> list[tuple[int, float | None]]:
         """The best ``limit`` documents by score; the top of the list is
         rescored with adjacency found in summaries and bodies.
@@ -276,7 +309,8 @@ class Engine:
         Candidates are rescored best first, and the rescore stops at the first
         one that could not reach the best ``limit`` even with the largest
         bonus: the same ``limit`` documents, in the same order, as rescoring
-        all of them."""
+        all of them. It also stops when ``deadline`` expires."""
+        deadline = deadline or unlimited()
         docs = np.flatnonzero(final)
         if limit <= 0 or not len(docs):
             return []
@@ -292,6 +326,8 @@ class Engine:
             for i in np.argsort(-rescored, kind="stable")[:RESCORE_WINDOW]:
                 if len(best) >= limit and rescored[i] + adjacency.max_bonus < best[0]:
                     break  # this candidate and every later one stay below the best ``limit``
+                if deadline.expired():
+                    break
                 rescored[i] += adjacency.bonus(_texts(snap, int(docs[i])))
                 if len(best) < limit:
                     heapq.heappush(best, float(rescored[i]))
@@ -437,9 +473,18 @@ class Engine:
         best = np.lexsort((ids, -scores))[:limit]
         return [hit_from_raw(snap.store.document(int(ids[i])), float(scores[i]), []) for i in best]
 
-    def suggest(self, prefix: str, limit: int = 8) -> list[dict[str, Any]]:
-        """Autocomplete for a partial query: frequent phrases, then matching titles."""
-        return self._guarded(lambda snap: snap.suggester.complete(prefix, limit))
+    def suggest(self, prefix: str, limit: int = 8, deadline: Deadline | None = None) -> list[dict[str, Any]]:
+        """Autocomplete for a partial query: frequent phrases, then matching titles.
+
+        Bounded by ``deadline`` (by default the settings' search budget);
+        ``deadline.timed_out`` tells the caller whether the list was cut short."""
+        budget = deadline or Deadline(self.settings.search_budget)
+
+        def complete(snap: Snapshot) -> list[dict[str, Any]]:
+            budget.start()
+            return snap.suggester.complete(prefix, limit, budget)
+
+        return self._guarded(complete)
 
     def stats(self) -> dict[str, Any]:
         """Statistics of the generation being served (``degraded`` says why when it
@@ -463,14 +508,19 @@ def _phrase_words(p: QPhrase) -> list[str]:
     return words
 
 
-def _phrase_mask(snap: Snapshot, x: QPhrase) -> BoolArray:
+def _phrase_mask(snap: Snapshot, x: QPhrase, deadline: Deadline, unreached: bool) -> BoolArray:
     """Live documents with a quoted phrase: the folded words next to each other
     (positions) in any text area, and, where the user typed diacritics, each
     accented word with those diacritics somewhere in the document (exact fields
-    keep positions for the title only)."""
+    keep positions for the title only). Positions are read in document order
+    while ``deadline`` lasts; the documents not reached are ``unreached``."""
     n = snap.text.n
     mask = np.zeros(n, dtype=bool)
-    mask[snap.store.phrase_docs([f + "_f" for f in TEXT_FIELDS], _phrase_words(x))] = True
+    docs, reached = snap.store.phrase_docs(
+        [f + "_f" for f in TEXT_FIELDS], _phrase_words(x), stop=deadline.expired
+    )
+    mask[docs] = True
+    mask[reached:] = unreached
     if x.accented:
         for t in x.terms:
             if t.accented and not t.parts:

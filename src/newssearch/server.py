@@ -10,6 +10,16 @@ Before the workers start, :func:`prepare_metrics_dir` gives them an empty
 ``PROMETHEUS_MULTIPROC_DIR`` (the one set in the environment, emptied, or a
 new temporary folder), so ``/metrics`` adds up the counts of every worker and
 starts from zero at each start.
+
+Workers are gevent workers: every connection is a greenlet, so clients that
+send their request slowly, or keep a connection open and send nothing, wait
+in the event loop and hold no thread (with gunicorn's threaded worker, eight
+such clients took every thread of two workers and the service stopped
+answering). A request's head must arrive within ``keepalive`` seconds or the
+connection is closed. A request runs once it has fully arrived; a search is CPU work
+that holds its worker's loop, which is why every search and suggestion has a
+time budget (``Settings.search_budget``). On the internet, put a buffering
+reverse proxy in front as well (``deploy/nginx.conf``; see the README).
 """
 
 from __future__ import annotations
@@ -32,8 +42,8 @@ MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 #: Gunicorn's largest request line; the app answers 413 itself below this.
 REQUEST_LINE_LIMIT = 8190
-#: Threads per worker: searching holds the GIL, threads only cover slow clients.
-THREADS = 4
+#: Open connections one worker holds at most (idle and slow ones included).
+WORKER_CONNECTIONS = 1000
 
 
 def default_workers() -> int:
@@ -153,8 +163,8 @@ def gunicorn_options(host: str, port: int, workers: int | None, log_format: str 
     return {
         "bind": bind_address(host, port),
         "workers": workers if workers and workers > 0 else default_workers(),
-        "worker_class": "gthread",
-        "threads": THREADS,
+        "worker_class": "gevent",
+        "worker_connections": WORKER_CONNECTIONS,
         "preload_app": False,
         "timeout": 30,
         "graceful_timeout": 10,

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .budget import AUTOCOMPLETE_WORDS, Deadline, unlimited
 from .query import ParsedQuery, QTerm, parse_query
 from .scorer import TextIndex, score_all_of
 from .store import IndexSnapshot
@@ -106,11 +107,19 @@ class Suggester:
         self._candidates[folded] = result
         return result[:top]
 
-    def restore(self, words: list[str]) -> str:
-        """The most likely accented form of a sequence of folded syllables (Viterbi over bigrams)."""
+    def restore(self, words: list[str], deadline: Deadline | None = None) -> str:
+        """The most likely accented form of a sequence of folded syllables (Viterbi over bigrams).
+
+        The words as given when ``deadline`` expires before every syllable's
+        spellings are looked up."""
         if not words:
             return ""
-        lattice = [self.candidates(w) for w in words]
+        deadline = deadline or unlimited()
+        lattice = []
+        for w in words:
+            if deadline.expired():
+                return " ".join(words)
+            lattice.append(self.candidates(w))
         # best[i][cand] = (score, backpointer)
         best: list[dict[str, tuple[float, str | None]]] = [
             {c: (float(df) * 0.001, None) for c, df in lattice[0]}
@@ -163,46 +172,60 @@ class Suggester:
         return best
 
     # -- search-result suggestion ------------------------------------------------
-    def suggestion(self, parsed: ParsedQuery, total: int, relaxed: bool) -> str | None:
-        """"Có phải bạn muốn tìm": a corrected and/or accent-restored query, or None."""
+    def suggestion(
+        self, parsed: ParsedQuery, total: int, relaxed: bool, deadline: Deadline | None = None
+    ) -> str | None:
+        """"Có phải bạn muốn tìm": a corrected and/or accent-restored query, or None
+        (also when ``deadline`` expires first: half a correction is no suggestion)."""
+        deadline = deadline or unlimited()
         terms = [t for t in parsed.terms if not t.parts]
         if not terms or len(terms) != len(parsed.terms) or parsed.phrases or parsed.excluded:
             return None
         words = [t.folded for t in terms]
         corrected: list[str] = []
+        seen: dict[tuple[str, str | None, str | None], str] = {}  # a repeated word is corrected once
         for i, w in enumerate(words):
             prev = corrected[i - 1] if i else None
             nxt = words[i + 1] if i + 1 < len(words) else None
-            # Unknown words are corrected even when the query found something
-            # (e.g. through a joined form); known ones only when nothing matched.
-            if w.isalpha() and (total == 0 or relaxed or self._term_df(w) == 0):
-                corrected.append(self.correct(w, prev, nxt))
-            else:
-                corrected.append(w)
+            key = (w, prev, nxt)
+            if key not in seen:
+                if deadline.expired():
+                    return None
+                # Unknown words are corrected even when the query found something
+                # (e.g. through a joined form); known ones only when nothing matched.
+                fix = w.isalpha() and (total == 0 or relaxed or self._term_df(w) == 0)
+                seen[key] = self.correct(w, prev, nxt) if fix else w
+            corrected.append(seen[key])
         words = corrected
         typed_accents = any(t.accented for t in terms)
         if typed_accents and words == [t.folded for t in terms]:
             return None
-        restored = self.restore(words)
+        restored = self.restore(words, deadline)
+        if deadline.timed_out:
+            return None
         typed = " ".join(t.exact for t in terms)
         if fold(restored) == fold(typed) and (typed_accents or restored == typed):
             return None
         return restored
 
     # -- autocomplete --------------------------------------------------------
-    def complete(self, prefix: str, limit: int = 8) -> list[dict[str, Any]]:
-        """Suggestions for a partial query, accent-insensitive."""
+    def complete(self, prefix: str, limit: int = 8, deadline: Deadline | None = None) -> list[dict[str, Any]]:
+        """Suggestions for a partial query, accent-insensitive.
+
+        Only the last :data:`~newssearch.budget.AUTOCOMPLETE_WORDS` words
+        count; titles are skipped when ``deadline`` expires first."""
+        deadline = deadline or unlimited()
         parsed = parse_query(prefix)
-        terms: list[QTerm] = parsed.terms
+        terms: list[QTerm] = parsed.terms[-AUTOCOMPLETE_WORDS:]
         if not terms:
             return []
         ends_with_space = prefix[-1:].isspace()
         words = [t.folded for t in terms]
         phrases = [
             {"text": phrase, "kind": "phrase", "count": count}
-            for phrase, count in self._phrases(words, ends_with_space, limit)
+            for phrase, count in self._phrases(words, ends_with_space, limit, deadline)
         ]
-        titles = self._titles(words, ends_with_space, limit)
+        titles = [] if deadline.expired() else self._titles(words, ends_with_space, limit)
         # At most ``limit`` in all: phrases first (up to half), then titles,
         # then more phrases if titles ran out.
         out: list[dict[str, Any]] = []
@@ -219,7 +242,9 @@ class Suggester:
             if text.isascii():
                 yield text, df
 
-    def _phrases(self, words: list[str], complete_next: bool, limit: int) -> list[tuple[str, int]]:
+    def _phrases(
+        self, words: list[str], complete_next: bool, limit: int, deadline: Deadline
+    ) -> list[tuple[str, int]]:
         if complete_next:
             head, partial = words, ""
         else:
@@ -227,15 +252,11 @@ class Suggester:
         if head:
             stem = f"{head[-1]}_{partial}"
             found = sorted(self._expand("title_bi", stem), key=lambda x: -x[1])[:limit]
-            results = []
-            for term, df in found:
-                nxt = term.split("_", 1)[1]
-                results.append((self.restore([*head, nxt]), df))
-            return results
+            return [(self.restore([*head, term.split("_", 1)[1]], deadline), df) for term, df in found]
         if len(partial) < 2:
             return []
         found = sorted(self._expand("title_bi", partial), key=lambda x: -x[1])[:limit]
-        return [(self.restore(term.split("_")), df) for term, df in found]
+        return [(self.restore(term.split("_"), deadline), df) for term, df in found]
 
     def _titles(self, words: list[str], complete_next: bool, limit: int) -> list[dict[str, Any]]:
         clauses: list[dict[str, Sequence[str]]] = []

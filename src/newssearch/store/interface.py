@@ -7,7 +7,7 @@ documents are laid out on disk is the store's business (:mod:`newssearch.store`)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -77,8 +77,12 @@ class IndexSnapshot(Protocol):
         """Terms of ``field`` within ``maxdist`` edits of ``term`` (sharing its first ``prefix`` letters)."""
         ...
 
-    def phrase_docs(self, fields: Sequence[str], words: Sequence[str]) -> IntArray:
-        """Live documents where ``words`` stand next to each other, in order, in any of ``fields``."""
+    def phrase_docs(
+        self, fields: Sequence[str], words: Sequence[str], stop: Callable[[], bool] | None = None
+    ) -> tuple[IntArray, int]:
+        """Documents where ``words`` stand next to each other, in order, in any
+        of ``fields``, found in document order until ``stop()`` says so; and
+        how far it got (documents from that number on were not examined)."""
         ...
 
     def document(self, docnum: int) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -194,11 +194,19 @@ class WhooshSnapshot:
             except Exception:  # a field the index never saw
                 return []
 
-    def phrase_docs(self, fields: Sequence[str], words: Sequence[str]) -> IntArray:
+    def phrase_docs(
+        self, fields: Sequence[str], words: Sequence[str], stop: Callable[[], bool] | None = None
+    ) -> tuple[IntArray, int]:
         q = wq.Or([wq.Phrase(f, list(words)) for f in fields])
+        found: list[int] = []
+        reached = self.doc_count
         with self._lock:
-            docs = np.fromiter(self._searcher.docs_for_query(q), dtype=np.int64)
-        return np.unique(docs)
+            for docnum in self._searcher.docs_for_query(q):  # ascending document numbers
+                found.append(docnum)
+                if stop is not None and stop():
+                    reached = docnum + 1
+                    break
+        return np.unique(np.asarray(found, dtype=np.int64)), reached
 
     # -- documents -------------------------------------------------------------
     def document(self, docnum: int) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
+from ..budget import Deadline
 from ..errors import BadRequest
 from ..models import SearchRequest
 from . import etag, get_engine, get_settings, stats_cached
@@ -30,12 +31,19 @@ PRIVATE_STATS = ("index_dir",)
 
 
 def cached(build: Callable[[], Any]) -> Response:
-    """A JSON response with ETag/Cache-Control; 304 when the client's copy is current."""
+    """A JSON response with ETag/Cache-Control; 304 when the client's copy is current.
+
+    An answer cut short by the time budget (``"timed_out": true``) is not
+    cached: the same request may well complete next time."""
     tag = etag()
     if request.if_none_match.contains_weak(tag):
         response = Response(status=304)
     else:
-        response = jsonify(build())
+        data = build()
+        response = jsonify(data)
+        if isinstance(data, dict) and data.get("timed_out"):
+            response.cache_control.no_store = True
+            return response
     response.set_etag(tag, weak=True)
     response.cache_control.public = True
     response.cache_control.max_age = int(current_app.config["CACHE_SECONDS"])
@@ -103,8 +111,9 @@ def suggest() -> Response:
 
     def build() -> dict[str, Any]:
         # The engine may return up to ``limit`` phrases plus ``limit`` titles: keep ``limit``.
-        items = get_engine().suggest(q, limit)[:limit] if q else []
-        return {"query": q, "suggestions": items}
+        deadline = Deadline(get_settings().search_budget)
+        items = get_engine().suggest(q, limit, deadline)[:limit] if q else []
+        return {"query": q, "suggestions": items, "timed_out": deadline.timed_out}
 
     return cached(build)
 

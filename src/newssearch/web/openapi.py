@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import __version__
+from ..budget import AUTOCOMPLETE_WORDS, MAX_EXCLUDED, MAX_PHRASES, MAX_TERMS
 from ..config import Settings
 from ..models import KEYWORD_FILTERS, MAX_FILTER_VALUES, SORTS, TRANSACTIONS, TYPES
 
@@ -98,7 +99,9 @@ def _search_parameters(settings: Settings) -> list[dict[str, Any]]:
             "description": (
                 "What to search for, with or without Vietnamese diacritics (`nha pho ha long`). "
                 '`"quoted words"` must stand together; `-word` excludes. Empty: browse by newest. '
-                f"At most {settings.max_query_length} characters."
+                f"At most {settings.max_query_length} characters; {MAX_TERMS} distinct words, "
+                f"{MAX_PHRASES} phrases and {MAX_EXCLUDED} exclusions count, the rest are ignored "
+                "(see `ignored` in the result)."
             ),
             "schema": {"type": "string", "maxLength": settings.max_query_length},
         }
@@ -302,6 +305,7 @@ def _schemas(settings: Settings) -> dict[str, Any]:
             "required": [
                 "query", "total", "page", "per_page", "relaxed", "sort", "hits", "facets",
                 "suggestion", "recognized", "took_ms", "pages", "links", "facet_errors", "limits",
+                "timed_out", "ignored",
             ],
             "properties": {
                 "query": {"type": "string"},
@@ -332,6 +336,27 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                     "additionalProperties": {"type": "string"},
                 },
                 "suggestion": _nullable("string", description="Did you mean (Có phải bạn muốn tìm)."),
+                "timed_out": {
+                    "type": "boolean",
+                    "description": (
+                        f"True when the time budget ({settings.search_budget:g} s of work, "
+                        "`NEWSSEARCH_SEARCH_BUDGET`) ran out: the hits are what was found by then "
+                        "(later words, phrase positions, exclusions or the any-word retry may be "
+                        "missing). Such answers are not cached."
+                    ),
+                },
+                "ignored": {
+                    "type": "object",
+                    "description": (
+                        f"Query parts over the caps, ignored: distinct words beyond {MAX_TERMS}, "
+                        f"phrases beyond {MAX_PHRASES}, exclusions beyond {MAX_EXCLUDED} "
+                        "(repeats are not counted). Empty when nothing was ignored."
+                    ),
+                    "properties": {
+                        k: {"type": "integer", "minimum": 1} for k in ("terms", "phrases", "excluded")
+                    },
+                    "additionalProperties": False,
+                },
                 "recognized": {
                     "type": "array",
                     "description": "Places recognised in the query.",
@@ -371,9 +396,13 @@ def _schemas(settings: Settings) -> dict[str, Any]:
         },
         "Suggestions": {
             "type": "object",
-            "required": ["query", "suggestions"],
+            "required": ["query", "suggestions", "timed_out"],
             "properties": {
                 "query": {"type": "string"},
+                "timed_out": {
+                    "type": "boolean",
+                    "description": "True when the time budget ran out and the list may be incomplete (not cached).",
+                },
                 "suggestions": {
                     "type": "array",
                     "maxItems": 20,
@@ -615,7 +644,10 @@ def openapi_spec(settings: Settings, max_url_bytes: int = 8000, max_body_bytes: 
                 "get": {
                     "operationId": "suggest",
                     "summary": "Autocomplete a partial query",
-                    "description": "Frequent phrases, then matching titles. Empty `q` returns no suggestions.",
+                    "description": (
+                        "Frequent phrases, then matching titles. Empty `q` returns no suggestions. "
+                        f"Only the last {AUTOCOMPLETE_WORDS} words of `q` are used."
+                    ),
                     "parameters": [
                         {
                             "name": "q",

@@ -100,6 +100,9 @@ def index() -> Response:
         context = page_context(req, data, base, settings)
         context["canonical_url"] = request.host_url.rstrip("/") + data["links"]["self"]
         response = _html(render_template("search.html", **context, **robots))
+        if result.timed_out:  # cut short by the time budget: next time it may complete
+            response.headers["Cache-Control"] = "no-store"
+            return response
     response.set_etag(tag, weak=True)
     response.cache_control.public = True
     response.cache_control.max_age = int(current_app.config["CACHE_SECONDS"])

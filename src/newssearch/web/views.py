@@ -412,8 +412,22 @@ def page_context(
         "suggestion": data["suggestion"],
         "suggestion_url": data["links"]["suggestion"],
         "relaxed": data["relaxed"],
+        "timed_out": data["timed_out"],
+        "ignored_note": ignored_note(data["ignored"]),
         **page_limits(settings),
     }
+
+
+#: How the page names each kind of ignored query part.
+IGNORED_LABELS = {"terms": "từ", "phrases": "cụm từ trong ngoặc kép", "excluded": "điều kiện loại trừ"}
+
+
+def ignored_note(ignored: Mapping[str, int]) -> str | None:
+    """The page's note about query parts over the caps ("3 từ, 2 cụm từ ..."), or None."""
+    parts = [f"{format_count(ignored[k])} {label}" for k, label in IGNORED_LABELS.items() if ignored.get(k)]
+    if not parts:
+        return None
+    return "Truy vấn quá dài: đã bỏ qua " + ", ".join(parts) + "."
 
 
 def page_limits(settings: Settings) -> dict[str, Any]:
