@@ -317,3 +317,21 @@ def test_text_contrast_at_least_4_5(page: Any, base_url: str, path: str) -> None
 @pytest.fixture(scope="module", autouse=True)
 def _artifacts() -> None:
     ARTIFACTS.mkdir(exist_ok=True)
+
+
+def test_understood_query_chips_remove_one_filter_without_javascript(browser: Any, base_url: str) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN", java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(base_url + "/?" + urlencode({"q": "ban can ho duoi 3 ty 2pn"}))
+        chips = page.locator(".chips a.chip")
+        assert [c.split("×")[0].strip() for c in chips.all_inner_texts()] == [
+            "Hình thức: Bán", "Loại: Căn hộ chung cư", "Giá: dưới 3 tỷ", "Phòng ngủ: 2",
+        ]
+        with page.expect_navigation():
+            page.get_by_role("link", name=re.compile("^Giá: dưới 3 tỷ")).click()
+        assert "q=ban+can+ho+2pn" in page.url
+        expect(page.locator(".chips a.chip")).to_have_count(3)
+        assert "Giá: dưới 3 tỷ" not in page.locator(".chips").inner_text()
+    finally:
+        context.close()

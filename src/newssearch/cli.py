@@ -138,6 +138,11 @@ def delete_cmd(ids: tuple[str, ...], index_dir: str | None) -> None:
 @click.option("--province", multiple=True, help="Province (official, unaccented or abbreviated).")
 @click.option("--district", multiple=True, help='District, e.g. "Quận 7", "quan 7", "Q7".')
 @click.option("--ward", multiple=True, help="Ward.")
+@click.option("--ward-2025", multiple=True, help='Ward under the 2025 layout, e.g. "Phường Tân Mỹ", "tan my".')
+@click.option("--province-2025", multiple=True, help="Province under the 2025 layout (34 provinces).")
+@click.option("--direction", multiple=True, help='Listing direction, e.g. "Đông Nam".')
+@click.option("--legal-status", multiple=True, help="Listing legal status.")
+@click.option("--project", multiple=True, help="Listing project.")
 @click.option("--property-type", multiple=True, help="Property type, e.g. 'Nhà phố'.")
 @click.option("--transaction", multiple=True, type=click.Choice(["sale", "rent"]), help="Sale or rent.")
 @click.option("--year", multiple=True, help="Publication year.")
@@ -147,6 +152,8 @@ def delete_cmd(ids: tuple[str, ...], index_dir: str | None) -> None:
 @click.option("--price-max", help="Maximum price in VND.")
 @click.option("--area-min", help="Minimum area in m².")
 @click.option("--area-max", help="Maximum area in m².")
+@click.option("--price-per-m2-min", help="Minimum sale price per m² in VND.")
+@click.option("--price-per-m2-max", help="Maximum sale price per m² in VND.")
 @click.option("--bedrooms", help="At least this many bedrooms.")
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True, help="Order.")
 @click.option("--page", default="1", show_default=True, help="Page number.")
@@ -188,7 +195,13 @@ def _print_result(data: dict[str, Any]) -> None:
     if data.get("suggestion"):
         click.echo(f"Có phải bạn muốn tìm: {data['suggestion']}")
     for r in data.get("recognized", []):
-        click.echo(f"recognised place: {r['text']} -> {r.get('ward') or r.get('district') or r.get('province')}")
+        if r.get("label"):
+            click.echo(f"understood: {r['text']} -> {r['label']}")
+            continue
+        place = r.get("ward") or r.get("district") or r.get("province") or r.get("ward_2025")
+        click.echo(f"recognised place: {r['text']} -> {place}")
+    if data.get("nearest"):
+        click.echo(data["nearest"])
     start = (data["page"] - 1) * data["per_page"]
     for i, h in enumerate(data["hits"], start + 1):
         meta = [h.get("published") or "", h.get("category") or h.get("district") or ""]

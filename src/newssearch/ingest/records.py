@@ -38,10 +38,18 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from newssearch import places
+from newssearch import places, places2025
 from newssearch.documents import Article, DocType, Listing
 from newssearch.errors import InvalidRecord
-from newssearch.parsing import ParseError, parse_area, parse_date, parse_int, parse_price
+from newssearch.parsing import (
+    ParseError,
+    Price,
+    parse_area,
+    parse_date,
+    parse_int,
+    parse_price,
+    parse_price_range,
+)
 from newssearch.vietnamese import fold, normalize
 
 __all__ = [
@@ -223,7 +231,14 @@ def _list(value: Any, name: str, warnings: list[str] | None) -> list[str]:
     return out
 
 
-def _date(rec: Mapping[str, Any], *names: str) -> datetime | None:
+def _unparsed(warnings: list[str] | None, name: str, exc: ParseError) -> None:
+    """An optional field that cannot be read is left empty, with a warning: the
+    record is kept (its text is still worth finding)."""
+    if warnings is not None:
+        warnings.append(f"field {name!r}: {exc.message}; left empty")
+
+
+def _date(rec: Mapping[str, Any], *names: str, warnings: list[str] | None = None) -> datetime | None:
     for n in names:
         v = rec.get(n)
         if v is None or (isinstance(v, str) and not v.strip()):
@@ -231,11 +246,12 @@ def _date(rec: Mapping[str, Any], *names: str) -> datetime | None:
         try:
             return parse_date(v)
         except ParseError as exc:
-            raise InvalidRecord(f"field {n!r}: {exc.message}", param=n) from None
+            _unparsed(warnings, n, exc)
+            return None
     return None
 
 
-def _int(rec: Mapping[str, Any], *names: str) -> int | None:
+def _int(rec: Mapping[str, Any], *names: str, warnings: list[str] | None = None) -> int | None:
     for n in names:
         v = rec.get(n)
         if v is None or (isinstance(v, str) and not v.strip()):
@@ -243,7 +259,8 @@ def _int(rec: Mapping[str, Any], *names: str) -> int | None:
         try:
             return parse_int(v)
         except ParseError as exc:
-            raise InvalidRecord(f"field {n!r}: {exc.message}", param=n) from None
+            _unparsed(warnings, n, exc)
+            return None
     return None
 
 
@@ -349,10 +366,10 @@ def article_from_record(rec: Mapping[str, Any], warnings: list[str] | None = Non
         title = _first_sentence(body or summary)
     if not title:
         raise InvalidRecord("record has no title and no text", param="title")
-    published = _date(rec, "published", "date", "published_at", "publish_date", "pubDate")
-    updated = _date(rec, "updated", "modified", "updated_at")
+    published = _date(rec, "published", "date", "published_at", "publish_date", "pubDate", warnings=warnings)
+    updated = _date(rec, "updated", "modified", "updated_at", warnings=warnings)
     url = _opt_text(_first(rec, "url", "link"), "url", warnings)
-    views = _int(rec, "views", "view_count", "luot_xem")
+    views = _int(rec, "views", "view_count", "luot_xem", warnings=warnings)
     captions = [c for c in (_text(x, "captions", warnings) for x in _as_list(rec.get("captions"))) if c]
     art = Article(
         id=derive_id(rec.get("id"), url, title, published),
@@ -373,15 +390,30 @@ def article_from_record(rec: Mapping[str, Any], warnings: list[str] | None = Non
     province = _opt_text(_first(rec, "province"), "province", warnings)
     district = _opt_text(_first(rec, "district"), "district", warnings)
     ward = _opt_text(_first(rec, "ward"), "ward", warnings)
-    if province or district or ward:
-        place = places.resolve(province, district, ward)
-        art.province = place.province or province
-        art.district = place.district or district
-        art.ward = place.ward or ward
-    else:
-        found = places_in_text(title, summary, body)
-        art.province, art.district = found.province, found.district
+    both = places2025.locate(province, district, ward, None) if province or ward else None
+    if both is None:
+        if province or district or ward:
+            place = places.resolve(province, district, ward)
+            art.province = place.province or province
+            art.district = place.district or district
+            art.ward = place.ward or ward
+        else:
+            found = places_in_text(title, summary, body)
+            art.province, art.district = found.province, found.district
+        both = places2025.forward(places.Place(art.province, art.district, art.ward))
+    _set_places(art, both)
     return art
+
+
+def _set_places(doc: Article | Listing, both: places2025.BothMaps) -> None:
+    """Both layouts on a document: legacy fields (kept as written when unknown),
+    every legacy district, and the 2025 units."""
+    doc.province = both.province or doc.province
+    doc.district = both.district or doc.district
+    doc.ward = both.ward or doc.ward
+    doc.districts = list(both.districts) or ([doc.district] if doc.district else [])
+    doc.province_2025 = both.province_2025
+    doc.ward_2025 = both.ward_2025
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -471,14 +503,16 @@ def _per_m2(value: Any) -> float | None:
     return p.per_m2 if p.per_m2 is not None else p.vnd
 
 
-def _number(rec: Mapping[str, Any], name: str, parse: Any) -> Any:
+def _number(rec: Mapping[str, Any], name: str, parse: Any, warnings: list[str] | None, empty: Any = None) -> Any:
+    """``parse(rec[name])``; ``empty`` when missing or unreadable (with a warning)."""
     v = rec.get(name)
     if v is None or (isinstance(v, str) and not v.strip()):
-        return None
+        return empty
     try:
         return parse(v)
     except ParseError as exc:
-        raise InvalidRecord(f"field {name!r}: {exc.message}", param=name) from None
+        _unparsed(warnings, name, exc)
+        return empty
 
 
 def listing_from_record(rec: Mapping[str, Any], warnings: list[str] | None = None) -> Listing:
@@ -489,26 +523,32 @@ def listing_from_record(rec: Mapping[str, Any], warnings: list[str] | None = Non
 
     area = None
     for name in ("area_m2", "area", "dien_tich"):
-        area = _number(rec, name, parse_area)
+        area = _number(rec, name, parse_area, warnings)
         if area is not None:
             break
 
     price_text = _opt_text(_first(rec, "price_text", "gia"), "price_text", warnings)
     raw_price = _first(rec, "price_vnd", "price")
     price_vnd: float | None = None
-    per_m2: float | None = _number(rec, "price_per_m2_vnd", _per_m2)
+    per_m2: float | None = _number(rec, "price_per_m2_vnd", _per_m2, warnings)
     period = None
+    price_range: tuple[float, float] | None = None
     if raw_price is not None:
         name = "price_vnd" if rec.get("price_vnd") is not None else "price"
-        parsed = _number(rec, name, lambda v: parse_price(v, area))
+        if isinstance(raw_price, str):
+            price_range = parse_price_range(raw_price)
+        parsed = _number(rec, name, lambda v: parse_price(v, area), warnings, Price())
         price_vnd, period = parsed.vnd, parsed.period
         per_m2 = per_m2 or parsed.per_m2
         if isinstance(raw_price, str) and price_text is None:
             price_text = _text(raw_price, "price_text", warnings)
     elif price_text is not None:
-        parsed = _number({"price_text": price_text}, "price_text", lambda v: parse_price(v, area))
+        price_range = parse_price_range(price_text)
+        parsed = _number({"price_text": price_text}, "price_text", lambda v: parse_price(v, area), warnings, Price())
         price_vnd, period = parsed.vnd, parsed.period
         per_m2 = per_m2 or parsed.per_m2
+    if price_range is not None and price_vnd is None:
+        period = period or _range_period(price_text or str(raw_price))
     transaction = _transaction(_first(rec, "transaction", "giao_dich"))
     if transaction is None and period is not None:
         transaction = "rent"
@@ -528,19 +568,22 @@ def listing_from_record(rec: Mapping[str, Any], warnings: list[str] | None = Non
     province = _opt_text(_first(rec, "province", "city", "tinh"), "province", warnings)
     district = _opt_text(_first(rec, "district", "quan"), "district", warnings)
     ward = _opt_text(_first(rec, "ward", "phuong"), "ward", warnings)
-    place = places.resolve(province, district, ward) if (province or district or ward) else None
+    both = places2025.locate(province, district, ward, address)
+    place = places.resolve(province, district, ward) if (province or district or ward) and both is None else None
     if place is not None:
         province = place.province or province
         district = place.district or district
         ward = place.ward or ward
-    if address and (district is None or province is None or ward is None):
+    if both is not None:
+        province, district, ward = both.province or province, both.district, both.ward
+    if both is None and address and (district is None or province is None or ward is None):
         found = places.recognize_address(address, province_hint=province)
         if province is None or found.province == province:
             province = province or found.province
             if district is None or found.district == district:
                 district = district or found.district
                 ward = ward or found.ward
-    if district is None and title:
+    if both is None and district is None and title:
         guess = places_in_text(title)
         if guess.district and (province is None or guess.province == province):
             province, district = guess.province, guess.district
@@ -551,8 +594,8 @@ def listing_from_record(rec: Mapping[str, Any], warnings: list[str] | None = Non
         raise InvalidRecord("record has no title and no text", param="title")
 
     url = _opt_text(_first(rec, "url", "link"), "url", warnings)
-    posted = _date(rec, "posted", "published", "date", "ngay_dang")
-    return Listing(
+    posted = _date(rec, "posted", "published", "date", "ngay_dang", warnings=warnings)
+    listing = Listing(
         id=derive_id(rec.get("id"), url, title, posted),
         title=title,
         url=url,
@@ -562,10 +605,12 @@ def listing_from_record(rec: Mapping[str, Any], warnings: list[str] | None = Non
         price_vnd=price_vnd,
         price_text=price_text,
         price_per_m2_vnd=per_m2,
+        price_min_vnd=price_range[0] if price_range and price_vnd is None else None,
+        price_max_vnd=price_range[1] if price_range and price_vnd is None else None,
         area_m2=area,
-        bedrooms=_int(rec, "bedrooms"),
-        bathrooms=_int(rec, "bathrooms"),
-        floors=_int(rec, "floors"),
+        bedrooms=_int(rec, "bedrooms", warnings=warnings),
+        bathrooms=_int(rec, "bathrooms", warnings=warnings),
+        floors=_int(rec, "floors", warnings=warnings),
         direction=_opt_text(_first(rec, "direction", "huong"), "direction", warnings),
         legal_status=_opt_text(_first(rec, "legal_status", "phap_ly"), "legal_status", warnings),
         project=_opt_text(_first(rec, "project", "du_an"), "project", warnings),
@@ -576,7 +621,25 @@ def listing_from_record(rec: Mapping[str, Any], warnings: list[str] | None = Non
         province=province,
         posted=posted,
         source=_opt_text(_first(rec, "site", "outlet", "source"), "source", warnings),
+        image_url=_image(rec, warnings),
     )
+    _set_places(listing, both or places2025.forward(places.Place(province, district, ward)))
+    return listing
+
+
+def _range_period(text: str) -> str | None:
+    """"month" when a price range is a monthly rent ("5 - 7 triệu/tháng")."""
+    return "month" if re.search(r"/\s*th|\bthang\b", fold(text)) else None
+
+
+def _image(rec: Mapping[str, Any], warnings: list[str] | None) -> str | None:
+    """The first image URL of a record (``image_url``, ``image``, ``thumbnail``, or
+    the first of ``images``); only http(s) links are kept."""
+    value = _first(rec, "image_url", "image", "thumbnail", "images", "anh")
+    if isinstance(value, list | tuple):
+        value = next((v for v in value if isinstance(v, str) and v.strip()), None)
+    url = _opt_text(value, "image_url", warnings) if isinstance(value, str) else None
+    return url if url and re.match(r"https?://", url, re.IGNORECASE) else None
 
 
 def _place_title(
