@@ -335,3 +335,21 @@ def test_sort_menu_applies_on_change_under_the_csp(page: Any, base_url: str) -> 
     assert dates == sorted(dates, reverse=True) and len(dates) > 3
     assert not [m for m in console if "Content Security Policy" in m], console
     assert failed == []  # the favicon, the stylesheet and the script all load
+
+
+def test_understood_query_chips_remove_one_filter_without_javascript(browser: Any, base_url: str) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN", java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(base_url + "/?" + urlencode({"q": "ban can ho duoi 3 ty 2pn"}))
+        chips = page.locator(".chips a.chip")
+        assert [c.split("×")[0].strip() for c in chips.all_inner_texts()] == [
+            "Hình thức: Bán", "Loại: Căn hộ chung cư", "Giá: dưới 3 tỷ", "Phòng ngủ: 2",
+        ]
+        with page.expect_navigation():
+            page.get_by_role("link", name=re.compile("^Giá: dưới 3 tỷ")).click()
+        assert "q=ban+can+ho+2pn" in page.url
+        expect(page.locator(".chips a.chip")).to_have_count(3)
+        assert "Giá: dưới 3 tỷ" not in page.locator(".chips").inner_text()
+    finally:
+        context.close()

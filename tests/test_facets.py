@@ -39,3 +39,11 @@ def test_code_and_at_least_counts() -> None:
 def test_find_band() -> None:
     assert fc.find_band(fc.AREA_BANDS, 50, 80) == fc.AREA_BANDS[2]
     assert fc.find_band(fc.AREA_BANDS, 50, 81) is None
+
+
+def test_rent_and_price_per_m2_bands() -> None:
+    rents = np.array([2.5e6, 4e6, 18e6, 60e6, np.nan])
+    assert fc.band_counts(rents, np.ones(5, dtype=bool), fc.RENT_BANDS) == [1, 1, 0, 1, 0, 1]
+    assert fc.RENT_BANDS[0].label == "Dưới 3 triệu/tháng"
+    per_m2 = np.array([8e6, 45e6, 250e6])
+    assert fc.band_counts(per_m2, np.ones(3, dtype=bool), fc.PRICE_PER_M2_BANDS) == [1, 0, 0, 1, 0, 0, 0, 0, 1]

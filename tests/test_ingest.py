@@ -141,7 +141,8 @@ def test_article_from_corpus_style_record() -> None:
         "category": "Du lịch", "tags": ["du lịch", "Hạ Long"],
         "published": "2026-08-17T23:15:19.939274", "updated": None, "views": None,
         "province": "Tỉnh Quảng Ninh", "district": "Thành phố Hạ Long", "ward": None,
-        "source": "Báo Quảng Ninh", "stub": False, "type": "article",
+        "source": "Báo Quảng Ninh", "districts": ["Thành phố Hạ Long"], "province_2025": "Tỉnh Quảng Ninh",
+        "ward_2025": None, "stub": False, "type": "article",
     }
 
 
@@ -196,6 +197,8 @@ def test_invalid_records(rec: dict[str, Any], message: str) -> None:
         ("area_m2", "-40 m2", "invalid area '-40 m2': negative"),
         ("area_m2", 1e12, "1000000000000.0 is implausibly large (over 1,000,000,000)"),
         ("price_text", "-5 tỷ", "invalid price '-5 tỷ': negative amount"),
+        ("posted", "hôm qua", "invalid date 'hôm qua': expected dd/mm/yyyy or yyyy-mm-dd"),
+        ("bedrooms", "-2", "invalid number '-2': must not be negative"),
     ],
 )
 def test_bad_field_is_left_empty_with_a_warning_and_the_record_kept(field: str, value: Any, warning: str) -> None:
@@ -250,6 +253,37 @@ def test_a_million_captions_are_capped_fast() -> None:
 
 
 @pytest.mark.parametrize(
+    ("price", "expected"),
+    [
+        ("1,5 tỷ - 2 tỷ", (None, 1.5e9, 2e9, "sale")),
+        ("1,5 - 2 tỷ", (None, 1.5e9, 2e9, "sale")),
+        ("900 triệu - 1,2 tỷ", (None, 9e8, 1.2e9, "sale")),
+        ("5 - 7 triệu/tháng", (None, 5e6, 7e6, "rent")),
+        ("3,2 tỷ", (3.2e9, None, None, "sale")),
+    ],
+)
+def test_price_ranges_become_a_min_and_max(price: str, expected: tuple[Any, ...]) -> None:
+    warnings: list[str] = []
+    listing = listing_from_record({"id": "r1", "title": "Nhà", "price_text": price, "transaction": None}, warnings)
+    got = (listing.price_vnd, listing.price_min_vnd, listing.price_max_vnd, listing.transaction or "sale")
+    assert (got, warnings) == (expected, [])
+
+
+def test_long_form_vietnamese_dates_parse() -> None:
+    listing = listing_from_record({"title": "Nhà", "posted": "Ngày 17 tháng 06 năm 2024"})
+    assert listing.posted == datetime(2024, 6, 17)
+
+
+def test_image_url_is_kept_when_it_is_a_web_link() -> None:
+    got = [
+        listing_from_record({"title": "Nhà", **extra}).image_url
+        for extra in ({"image_url": "https://img.example/a.jpg"}, {"images": ["", "http://img.example/b.jpg"]},
+                      {"image": "javascript:alert(1)"}, {})
+    ]
+    assert got == ["https://img.example/a.jpg", "http://img.example/b.jpg", None, None]
+
+
+@pytest.mark.parametrize(
     ("rec", "default", "expected"),
     [
         ({"type": "article"}, None, "article"),
@@ -293,7 +327,8 @@ def test_listing_from_structured_record() -> None:
         "bathrooms": None, "floors": 4, "direction": None, "legal_status": "Have certificate",
         "project": None, "street": None, "address": "Dự án Ocean Park 2, Xã Long Hưng, Văn Giang, Hưng Yên",
         "ward": "Xã Long Hưng", "district": "Huyện Văn Giang", "province": "Tỉnh Hưng Yên",
-        "posted": None, "source": "batdongsan.example", "type": "listing",
+        "districts": ["Huyện Văn Giang"], "province_2025": "Tỉnh Hưng Yên", "ward_2025": "Xã Nghĩa Trụ",
+        "price_min_vnd": None, "price_max_vnd": None, "image_url": None, "posted": None, "source": "batdongsan.example", "type": "listing",
     }
 
 

@@ -16,6 +16,7 @@ from newssearch.parsing import (
     parse_int,
     parse_number,
     parse_price,
+    parse_price_range,
 )
 
 # --------------------------------------------------------------------------
@@ -256,3 +257,34 @@ def test_parse_int(text: str | int | float | None, expected: int | None) -> None
 def test_parse_int_negative(text: str | int) -> None:
     with pytest.raises(ParseError):
         parse_int(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1,5 tỷ - 2 tỷ", (1.5e9, 2e9)),
+        ("1,5 - 2 tỷ", (1.5e9, 2e9)),
+        ("900 triệu - 1,2 tỷ", (9e8, 1.2e9)),
+        ("Từ 2 đến 3 tỷ", (2e9, 3e9)),
+        ("5 - 7 triệu/tháng", (5e6, 7e6)),
+        ("3 tỷ", None),
+        ("35 - 40 triệu/m²", None),  # per m²: not a total
+        ("3 - 2 tỷ", None),  # reversed
+        ("-5 tỷ", None),
+        ("abc - def", None),
+        ("", None),
+    ],
+)
+def test_parse_price_range(text: str, expected: tuple[float, float] | None) -> None:
+    assert parse_price_range(text) == expected
+
+
+def test_a_price_range_is_not_a_negative_amount() -> None:
+    assert parse_price("1,5 tỷ - 2 tỷ") == Price()
+
+
+@pytest.mark.parametrize(
+    "text", ["Ngày 17 tháng 06 năm 2024", "ngày 17 tháng 6 năm 2024", "17 tháng 6, 2024", "Ngay 17 thang 06 nam 2024"]
+)
+def test_long_form_dates(text: str) -> None:
+    assert parse_date(text) == datetime(2024, 6, 17)

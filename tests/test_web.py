@@ -45,12 +45,13 @@ from newssearch.web.views import safe_href
 ORIGIN = "https://halongnews.example"
 SEARCH_KEYS = {
     "query", "total", "page", "per_page", "relaxed", "sort", "hits", "facets", "suggestion",
-    "recognized", "took_ms", "pages", "links", "facet_errors", "limits", "timed_out", "ignored",
+    "recognized", "took_ms", "pages", "links", "facet_errors", "limits", "timed_out", "ignored", "nearest",
 }
 HIT_KEYS = {
     "id", "type", "title", "title_html", "url", "snippet", "published", "category", "author",
-    "province", "district", "ward", "property_type", "transaction", "price_vnd", "price_text",
-    "area_m2", "bedrooms", "views", "score", "display",
+    "province", "district", "ward", "districts", "province_2025", "ward_2025", "property_type",
+    "transaction", "price_vnd", "price_text", "area_m2", "bedrooms", "views", "score", "display",
+    "price_per_m2_vnd", "price_min_vnd", "price_max_vnd", "direction", "legal_status", "project", "image_url",
 }
 
 
@@ -1282,3 +1283,16 @@ def test_the_description_documents_the_budget_and_the_caps(client: FlaskClient) 
     assert result["properties"]["timed_out"]["type"] == "boolean"
     assert set(result["properties"]["ignored"]["properties"]) == {"terms", "phrases", "excluded"}
     assert "timed_out" in spec["components"]["schemas"]["Suggestions"]["required"]
+
+
+def test_understood_filters_in_api_and_page(client: FlaskClient) -> None:
+    data = client.get("/api/search?q=ban+can+ho+duoi+3+ty").get_json()
+    assert [(r["level"], r["label"]) for r in data["recognized"]] == [
+        ("transaction", "Hình thức: Bán"), ("property_type", "Loại: Căn hộ chung cư"), ("price", "Giá: dưới 3 tỷ"),
+    ]
+    assert all(h["type"] == "listing" and h["price_vnd"] <= 3e9 for h in data["hits"])
+    html = html_of(client, "/?q=ban+can+ho+duoi+3+ty")
+    assert query_of(link_to(html, "Giá: dưới 3 tỷ")) == {"q": ["ban can ho"]}
+    # a news-only search reads every word as text
+    news = client.get("/api/search?q=ban+can+ho+duoi+3+ty&type=article").get_json()
+    assert news["recognized"] == [] or all(r["level"] not in ("price", "transaction") for r in news["recognized"])

@@ -304,6 +304,11 @@ def rollback_cmd(generation: str | None, index_dir: str | None) -> None:
 @click.option("--province", multiple=True, help="Province (official, unaccented or abbreviated).")
 @click.option("--district", multiple=True, help='District, e.g. "Quận 7", "quan 7", "Q7".')
 @click.option("--ward", multiple=True, help="Ward.")
+@click.option("--ward-2025", multiple=True, help='Ward under the 2025 layout, e.g. "Phường Tân Mỹ", "tan my".')
+@click.option("--province-2025", multiple=True, help="Province under the 2025 layout (34 provinces).")
+@click.option("--direction", multiple=True, help='Listing direction, e.g. "Đông Nam".')
+@click.option("--legal-status", multiple=True, help="Listing legal status.")
+@click.option("--project", multiple=True, help="Listing project.")
 @click.option("--property-type", multiple=True, help="Property type, e.g. 'Nhà phố'.")
 @click.option("--transaction", multiple=True, type=click.Choice(["sale", "rent"]), help="Sale or rent.")
 @click.option("--year", multiple=True, help="Publication year.")
@@ -313,6 +318,8 @@ def rollback_cmd(generation: str | None, index_dir: str | None) -> None:
 @click.option("--price-max", help="Maximum price in VND.")
 @click.option("--area-min", help="Minimum area in m².")
 @click.option("--area-max", help="Maximum area in m².")
+@click.option("--price-per-m2-min", help="Minimum sale price per m² in VND.")
+@click.option("--price-per-m2-max", help="Maximum sale price per m² in VND.")
 @click.option("--bedrooms", help="At least this many bedrooms.")
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True, help="Order.")
 @click.option("--page", default="1", show_default=True, help="Page number.")
@@ -371,7 +378,13 @@ def _print_result(data: dict[str, Any]) -> None:
     if data.get("timed_out"):
         click.echo("the time budget ran out: these results may be incomplete")
     for r in data.get("recognized", []):
-        click.echo(f"recognised place: {r['text']} -> {r.get('ward') or r.get('district') or r.get('province')}")
+        if r.get("label"):
+            click.echo(f"understood: {r['text']} -> {r['label']}")
+            continue
+        place = r.get("ward") or r.get("district") or r.get("province") or r.get("ward_2025")
+        click.echo(f"recognised place: {r['text']} -> {place}")
+    if data.get("nearest"):
+        click.echo(data["nearest"])
     start = (data["page"] - 1) * data["per_page"]
     for i, h in enumerate(data["hits"], start + 1):
         click.echo(f"{i:>3}. {_plain(h['title_html'])}  [{h['type']}] {' · '.join(_hit_meta(h))}")
@@ -457,19 +470,21 @@ def _refuse_foreign_index(settings: Settings) -> None:
     from .errors import IndexUnavailable
     from .indexer import IndexStore
     from .ingest import Deletion, Problem, read_paths
+    from .search import Engine
 
-    store = IndexStore(settings.index_dir)
-    if not store.exists():
+    if not IndexStore(settings.index_dir).exists():
         return
     advice = "use another --index-dir, or --force to replace it"
+    sample = {item.id for item in read_paths(sample_paths()) if not isinstance(item, Problem | Deletion)}
+    engine = Engine(settings.index_dir, settings)
     try:
-        ix = store.open()
+        snap = engine.snapshot().store
+        in_sample = sum(1 for doc_id in sample if snap.docnum(doc_id) is not None)
+        others = int(snap.columns.live.sum()) - in_sample
     except IndexUnavailable as exc:
         raise NewsSearchError(f"{settings.index_dir} holds an index that cannot be read ({exc.message}); {advice}") from None
-    sample = {item.id for item in read_paths(sample_paths()) if not isinstance(item, Problem | Deletion)}
-    with ix.searcher() as searcher:
-        in_sample = sum(1 for doc_id in sample if searcher.document_number(id=doc_id) is not None)
-        others = searcher.doc_count() - in_sample
+    finally:
+        engine.close()
     if others:
         raise NewsSearchError(
             f"{settings.index_dir} already holds an index with {others} documents that are not the sample; {advice}"

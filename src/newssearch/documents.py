@@ -33,6 +33,11 @@ class Article:
     district: str | None = None
     ward: str | None = None
     source: str | None = None
+    #: Every legacy district the place belongs to (a 2025 ward may span several).
+    districts: list[str] = field(default_factory=list)
+    #: The same place in the layout in force from 1 July 2025 (34 provinces, no districts).
+    province_2025: str | None = None
+    ward_2025: str | None = None
     #: True for an item seen only in a "Các tin khác" list (title, date, excerpt);
     #: a later full version of the article replaces it.
     stub: bool = False
@@ -54,6 +59,9 @@ class Listing:
     price_vnd: float | None = None
     price_text: str | None = None
     price_per_m2_vnd: float | None = None
+    #: A price written as a range ("1,5 tỷ - 2 tỷ"): its ends; ``price_vnd`` stays empty.
+    price_min_vnd: float | None = None
+    price_max_vnd: float | None = None
     area_m2: float | None = None
     bedrooms: int | None = None
     bathrooms: int | None = None
@@ -66,8 +74,12 @@ class Listing:
     ward: str | None = None
     district: str | None = None
     province: str | None = None
+    districts: list[str] = field(default_factory=list)
+    province_2025: str | None = None
+    ward_2025: str | None = None
     posted: datetime | None = None
     source: str | None = None
+    image_url: str | None = None
 
     type: DocType = field(default="listing", init=False)
 

@@ -61,6 +61,33 @@ PRICE_BANDS = _bands(
         "Trên 30 tỷ",
     ],
 )
+#: Monthly rent bands (VND per month): rentals are never counted among sale prices.
+RENT_BANDS = _bands(
+    [3 * TR, 5 * TR, 10 * TR, 20 * TR, 50 * TR],
+    [
+        "Dưới 3 triệu/tháng",
+        "3 - 5 triệu/tháng",
+        "5 - 10 triệu/tháng",
+        "10 - 20 triệu/tháng",
+        "20 - 50 triệu/tháng",
+        "Trên 50 triệu/tháng",
+    ],
+)
+#: Sale price per m² bands (VND per m²).
+PRICE_PER_M2_BANDS = _bands(
+    [10 * TR, 20 * TR, 30 * TR, 50 * TR, 70 * TR, 100 * TR, 150 * TR, 200 * TR],
+    [
+        "Dưới 10 triệu/m²",
+        "10 - 20 triệu/m²",
+        "20 - 30 triệu/m²",
+        "30 - 50 triệu/m²",
+        "50 - 70 triệu/m²",
+        "70 - 100 triệu/m²",
+        "100 - 150 triệu/m²",
+        "150 - 200 triệu/m²",
+        "Trên 200 triệu/m²",
+    ],
+)
 #: Area bands (m²).
 AREA_BANDS = _bands(
     [30, 50, 80, 100, 150, 200, 300, 500],

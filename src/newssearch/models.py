@@ -28,6 +28,8 @@ SORTS = (
     "price_desc",
     "area_asc",
     "area_desc",
+    "price_per_m2_asc",
+    "price_per_m2_desc",
 )
 #: Keyword filters: repeated values select several (OR within a filter, AND across filters).
 KEYWORD_FILTERS = (
@@ -39,6 +41,11 @@ KEYWORD_FILTERS = (
     "ward",
     "property_type",
     "transaction",
+    "ward_2025",
+    "province_2025",
+    "direction",
+    "legal_status",
+    "project",
 )
 #: Every parameter ``from_params`` understands.
 PARAMS = (
@@ -51,6 +58,8 @@ PARAMS = (
     "price_max",
     "area_min",
     "area_max",
+    "price_per_m2_min",
+    "price_per_m2_max",
     "bedrooms",
     "sort",
     "page",
@@ -75,6 +84,8 @@ class SearchRequest:
     price_max: float | None = None
     area_min: float | None = None
     area_max: float | None = None
+    price_per_m2_min: float | None = None
+    price_per_m2_max: float | None = None
     bedrooms: int | None = None
     sort: str = "relevance"
     page: int = 1
@@ -145,6 +156,14 @@ class SearchRequest:
         req.area_max = _float(values, "area_max")
         if req.area_min is not None and req.area_max is not None and req.area_min > req.area_max:
             raise BadRequest("area_min is greater than area_max", param="area_min")
+        req.price_per_m2_min = _float(values, "price_per_m2_min")
+        req.price_per_m2_max = _float(values, "price_per_m2_max")
+        if (
+            req.price_per_m2_min is not None
+            and req.price_per_m2_max is not None
+            and req.price_per_m2_min > req.price_per_m2_max
+        ):
+            raise BadRequest("price_per_m2_min is greater than price_per_m2_max", param="price_per_m2_min")
         bedrooms = _single(values, "bedrooms")
         req.bedrooms = _int(values, "bedrooms", bedrooms, 0, 100) if bedrooms else None
         sort = _single(values, "sort") or "relevance"
@@ -177,7 +196,7 @@ class SearchRequest:
             d = getattr(self, name)
             if d is not None:
                 out[name] = [d.isoformat()]
-        for name in ("price_min", "price_max", "area_min", "area_max"):
+        for name in ("price_min", "price_max", "area_min", "area_max", "price_per_m2_min", "price_per_m2_max"):
             v = getattr(self, name)
             if v is not None:
                 out[name] = [_fmt_num(v)]
@@ -291,6 +310,9 @@ class Hit:
     province: str | None
     district: str | None
     ward: str | None
+    districts: list[str]
+    province_2025: str | None
+    ward_2025: str | None
     property_type: str | None
     transaction: str | None
     price_vnd: float | None
@@ -299,6 +321,13 @@ class Hit:
     bedrooms: int | None
     views: int | None
     score: float | None
+    price_per_m2_vnd: float | None = None
+    price_min_vnd: float | None = None
+    price_max_vnd: float | None = None
+    direction: str | None = None
+    legal_status: str | None = None
+    project: str | None = None
+    image_url: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -314,6 +343,9 @@ class Hit:
             "province": self.province,
             "district": self.district,
             "ward": self.ward,
+            "districts": self.districts,
+            "province_2025": self.province_2025,
+            "ward_2025": self.ward_2025,
             "property_type": self.property_type,
             "transaction": self.transaction,
             "price_vnd": self.price_vnd,
@@ -322,6 +354,13 @@ class Hit:
             "bedrooms": self.bedrooms,
             "views": self.views,
             "score": self.score,
+            "price_per_m2_vnd": self.price_per_m2_vnd,
+            "price_min_vnd": self.price_min_vnd,
+            "price_max_vnd": self.price_max_vnd,
+            "direction": self.direction,
+            "legal_status": self.legal_status,
+            "project": self.project,
+            "image_url": self.image_url,
         }
 
 
@@ -347,6 +386,9 @@ class SearchResult:
     timed_out: bool = False
     #: Query parts over the caps, ignored: {"terms" | "phrases" | "excluded": how many}.
     ignored: dict[str, int] = field(default_factory=dict)
+    #: When nothing met every filter read from the query: what was missing and
+    #: which nearest reading the hits show instead.
+    nearest: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -363,5 +405,6 @@ class SearchResult:
             "facet_errors": self.facet_errors,
             "timed_out": self.timed_out,
             "ignored": self.ignored,
+            "nearest": self.nearest,
             "took_ms": round(self.took_ms, 2),
         }

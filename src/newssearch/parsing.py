@@ -43,6 +43,7 @@ __all__ = [
     "parse_int",
     "parse_number",
     "parse_price",
+    "parse_price_range",
 ]
 
 #: Vietnam has used UTC+7 without daylight saving since 1975.
@@ -107,6 +108,8 @@ _ISO_RE = re.compile(
     r"\s*(Z|[+-]\d{2}:?\d{2})?"
 )
 _DMY_RE = re.compile(r"(?<!\d)(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?!\d)")
+# "Ngày 17 tháng 06 năm 2024", "17 tháng 6, 2024" (matched on folded text)
+_LONG_DMY_RE = re.compile(r"(?<!\d)(\d{1,2})\s+thang\s+(\d{1,2})\s*(?:,|nam)?\s*(\d{4})(?!\d)")
 _TIME_RE = re.compile(r"(?<!\d)(\d{1,2})[:h](\d{2})(?::(\d{2}))?(?!\d)")
 _GMT_RE = re.compile(r"(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?", re.IGNORECASE)
 
@@ -151,7 +154,7 @@ def _parse_date(value: str | date | int | float | None) -> datetime | None:
     Accepts ``17/06/2022``, ``7/6/2022``, ``17-06-2022``, ``17.06.2022``,
     ``2022-06-17``, ISO 8601 with time, fraction and offset
     (``2026-08-17T23:15:19.939274+07:00``), ``17/06/2022 10:30``,
-    ``10:30 17/06/2022``, a leading label (``Cập nhật: 17/06/2022 -``) and a
+    ``10:30 17/06/2022``, the long form ``Ngày 17 tháng 06 năm 2024``, a leading label (``Cập nhật: 17/06/2022 -``) and a
     trailing ``(GMT+7)``. ``datetime``/``date`` objects and Unix timestamps are
     accepted too. Returns a naive datetime in Vietnam time, ``None`` for empty
     input, and raises :class:`ParseError` for anything else.
@@ -189,7 +192,7 @@ def _parse_date(value: str | date | int | float | None) -> datetime | None:
             tz = _gmt(g)
         return _build(value, y, mo, d, h, mi, sec, micro, tz)
 
-    m = _DMY_RE.search(body)
+    m = _DMY_RE.search(body) or _LONG_DMY_RE.search(fold(body))
     if not m:
         raise ParseError(f"invalid date {value!r}: expected dd/mm/yyyy or yyyy-mm-dd")
     d, mo, y = int(m[1]), int(m[2]), int(m[3])
@@ -243,7 +246,9 @@ _AMOUNT_RE = re.compile(
     r"(?<![\w.,])(\d+(?:[.,]\d+)*)\s*(ty|ti|trieu|tr|nghin|ngan|ngin|k|vnd|dong|d)?(?![a-z0-9])"
 )
 _NEGOTIABLE_RE = re.compile(r"thoa\s*thuan|thuong\s*luong|\btl\b|lien\s*he|\bdeal\b")
-_RANGE_RE = re.compile(r"\d\s*(?:-|–|—|den|toi|~)\s*\d|\b(?:duoi|tren|tu)\s+\d")
+_RANGE_RE = re.compile(
+    r"\d\s*(?:(?:ty|ti|trieu|tr|k)\s*)?(?:-|–|—|den|toi|~)\s*\d|\b(?:duoi|tren|tu)\s+\d"
+)
 _NEGATIVE_RE = re.compile(r"(?:^|[\s:~(=])[-−]\s*\d")
 _PER_RE = re.compile(r"/\s*([a-z][a-z0-9²]*)")
 _PER_M2 = {"m2", "m", "met", "metvuong"}
@@ -335,6 +340,37 @@ def parse_price(text: str | float | int | None, area_m2: float | None = None) ->
         total = amount * area_m2 if area_m2 else None
         return Price(vnd=total, per_m2=amount, negotiable=negotiable, period=period)
     return Price(vnd=amount, negotiable=negotiable, period=period)
+
+
+_RANGE_SPLIT_RE = re.compile(r"\s*(?:-|–|—|~|\bden\b|\btoi\b)\s*")
+_UNIT_AT_END_RE = re.compile(r"(ty|ti|trieu|tr|nghin|ngan|k)\s*$")
+
+
+def parse_price_range(text: str | None) -> tuple[float, float] | None:
+    """The two ends of a price written as a range, in VND, or None.
+
+    ``"1,5 tỷ - 2 tỷ"``, ``"1,5 - 2 tỷ"`` (the unit of the second end applies
+    to the first), ``"900 triệu - 1,2 tỷ"``, ``"Từ 2 đến 3 tỷ"``, ``"5 - 7
+    triệu/tháng"``. Not a range (one amount, a per-m² price, reversed or
+    unreadable ends): None.
+    """
+    if not isinstance(text, str):
+        return None
+    s = fold(normalize(text))
+    s = re.sub(r"^\s*tu\s+", "", s)
+    s = re.sub(r"\s*/\s*(thang|th|month)\b.*$", "", s)
+    if "/" in s:
+        return None  # "/m²", "/sào": not a total
+    parts = [p for p in _RANGE_SPLIT_RE.split(s.strip()) if p]
+    if len(parts) != 2 or not all(re.search(r"\d", p) for p in parts):
+        return None
+    hi = _amount(parts[1])
+    unit = _UNIT_AT_END_RE.search(parts[1])
+    first = parts[0] if _UNIT_AT_END_RE.search(parts[0]) or unit is None else f"{parts[0]} {unit[1]}"
+    lo = _amount(first)
+    if lo is None or hi is None or not 0 < lo <= hi:
+        return None
+    return lo, hi
 
 
 # --------------------------------------------------------------------------

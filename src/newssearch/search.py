@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import itertools
 import math
 import threading
 import time
@@ -45,6 +46,8 @@ from .errors import NewsSearchError, NotFound
 from .highlight import highlight_all, match_spans, snippet
 from .ids import normalize_id
 from .indexer import IndexStore, open_servable
+from .listing_filters import effective_price, understood_mask, widen
+from .listing_query import ListingQuery, understand
 from .models import KEYWORD_FILTERS, FacetValue, Hit, SearchRequest, SearchResult
 from .places import (
     PlaceMention,
@@ -52,6 +55,15 @@ from .places import (
     normalize_district,
     normalize_province,
     normalize_ward,
+    short_name,
+)
+from .places2025 import (
+    DISTRICT_SEP,
+    Mention2025,
+    find_wards_2025,
+    forward,
+    normalize_province_2025,
+    ward_2025_key,
 )
 from .query import ParsedQuery, QPhrase, QTerm, parse_query, property_intent
 from .scorer import (
@@ -62,6 +74,7 @@ from .scorer import (
     score_terms,
     score_weighted_terms,
 )
+from .similar import listing_scores
 from .store import TEXT_FIELDS, ColumnCache, Columns, IndexSnapshot, open_snapshot
 from .store import generations as gens
 from .suggest import Suggester
@@ -75,7 +88,22 @@ FloatArray = npt.NDArray[np.float32]
 TYPE_LABELS = {"article": "Tin tức", "listing": "Nhà đất"}
 TRANSACTION_LABELS = {"sale": "Bán", "rent": "Cho thuê"}
 #: Keyword facets returned with every search, in display order.
-KEYWORD_FACETS = ("type", "category", "author", "province", "district", "ward", "property_type", "transaction")
+KEYWORD_FACETS = (
+    "type", "category", "author", "province", "district", "ward", "property_type", "transaction",
+    "ward_2025", "province_2025", "direction", "legal_status", "project",
+)
+#: Place columns: a value is also found by its name without type word ("tan my").
+PLACE_COLUMNS = frozenset({"province", "district", "ward", "ward_2025", "province_2025"})
+
+
+def _place_aliases(column: str, value: str) -> list[str]:
+    """Other names a place column's value is found by: each of several districts
+    it lists, with and without its type word."""
+    if column not in PLACE_COLUMNS:
+        return []
+    parts = value.split(DISTRICT_SEP)
+    return [*parts, *(short_name(part) for part in parts)]
+
 MAX_FACET_VALUES = 30
 #: How much of a candidate's body the adjacency rescore reads.
 RESCORE_TEXT_CHARS = 3_000
@@ -123,7 +151,7 @@ class Engine:
         self.store = IndexStore(index_dir)
         self._snap: Snapshot | None = None
         self._lock = threading.Lock()
-        self._columns = ColumnCache()
+        self._columns = ColumnCache(_place_aliases)
 
     # -- snapshot management -------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -140,7 +168,7 @@ class Engine:
             degraded: str | None = None
             if snap is None or gen != snap.live:
                 gen, ix, degraded = open_servable(self.store)
-                self._columns = ColumnCache()
+                self._columns = ColumnCache(_place_aliases)
                 index = open_snapshot(ix, self._columns)
             else:
                 gen, degraded = snap.gen, snap.degraded
@@ -188,10 +216,23 @@ class Engine:
     def _search(self, snap: Snapshot, req: SearchRequest, started: float) -> SearchResult:
         cols = snap.columns
         deadline = Deadline(self.settings.search_budget)
-        parsed, ignored = bound_query(parse_query(req.q))
-        mentions = _place_mentions(req.q, parsed)
+        # Price, area, rooms, type... written in the query are filters, not words to match.
+        lq = listing_query(req)
+        text = lq.rest if lq.understood else req.q
+        parsed, ignored = bound_query(parse_query(text))
+        mentions = _place_mentions(text, parsed)
 
         facet_masks, base_mask = self._filter_masks(req, cols)
+        unfiltered_base = base_mask.copy()
+        # A property query: a listing whose place is known must be in the place named
+        # (a Quận 1 flat "near Quận 7" is not a Quận 7 flat); mentions count for the rest.
+        in_place = cols.live.copy()
+        for _covered, keys in _place_groups(mentions):
+            in_place &= _in_place(snap, keys) | (cols.codes["province"] == 0)
+        understood = self._understood(snap, lq)
+        if understood is not None:
+            understood &= in_place
+            base_mask &= understood
         all_filters = base_mask.copy()
         for m in facet_masks.values():
             all_filters &= m
@@ -205,6 +246,23 @@ class Engine:
             if relaxed_final.any():
                 relaxed, text_mask, scores, final = True, relaxed_mask, relaxed_scores, relaxed_final
                 total = int(np.count_nonzero(final))
+        nearest: str | None = None
+        if total == 0 and understood is not None:
+            # Say so, and show the nearest reading (the band above...), never drop a filter silently.
+            nearest = "Không có tin nào khớp mọi điều kiện: " + "; ".join(u.label for u in lq.understood)
+            for wider, said in widen(lq):
+                mask = self._understood(snap, wider)
+                if mask is None:
+                    continue
+                mask &= in_place
+                candidate = text_mask & unfiltered_base & mask
+                for m in facet_masks.values():
+                    candidate &= m
+                if candidate.any():
+                    base_mask = unfiltered_base & mask
+                    final, total = candidate, int(np.count_nonzero(candidate))
+                    nearest += f". Kết quả gần nhất: {said}"
+                    break
 
         facet_values: dict[str, list[FacetValue]] = {}
         facet_errors: dict[str, str] = {}
@@ -222,7 +280,9 @@ class Engine:
         page = ranked[start : start + req.per_page]
         terms = list({(term_key(t), t.exact): t for t in parsed.positive_terms()}.values())
         hits = [self._hit(snap, docnum, score, terms, req.highlight) for docnum, score in page]
-        suggestion = snap.suggester.suggestion(parsed, total=total, relaxed=relaxed, deadline=deadline)
+        # "did you mean" reads the whole query, understood words included ("nhà phố hạ long")
+        whole = bound_query(parse_query(req.q))[0] if lq.understood else parsed
+        suggestion = snap.suggester.suggestion(whole, total=total, relaxed=relaxed, deadline=deadline)
         return SearchResult(
             query=req.q,
             total=total,
@@ -234,18 +294,39 @@ class Engine:
             suggestion=suggestion,
             took_ms=(time.perf_counter() - started) * 1000,
             sort=req.sort,
-            recognized=[_mention_dict(m) for m in mentions],
+            recognized=[_mention_dict(m) for m in mentions] + [u.to_dict() for u in lq.understood],
             facet_errors=facet_errors,
             timed_out=deadline.timed_out,
             ignored=ignored,
+            nearest=nearest,
         )
+
+    def _understood(self, snap: Snapshot, lq: ListingQuery) -> BoolArray | None:
+        """The documents that satisfy every filter read from the query (None: no such filter)."""
+        vocab = self._columns.vocab
+        cols = snap.columns
+
+        def text_has(phrases: Any) -> BoolArray:
+            """Documents whose title has one of the phrases: its words, each adjacent pair
+            as a title bigram (cached postings; a Whoosh phrase query over bodies took
+            40 ms on 100 documents, and a listing's title states its kind)."""
+            found = np.zeros(snap.text.n, dtype=bool)
+            for words in phrases:
+                if words:
+                    terms = [("title_f", w) for w in words]
+                    terms += [("title_bi", f"{a}_{b}") for a, b in itertools.pairwise(words)]
+                    found |= np.logical_and.reduce([_has_term(snap, f, t) for f, t in terms])
+            return found
+
+        mask = understood_mask(lq, cols.codes, cols.numbers, vocab.labels, text_has)
+        return None if mask is None else mask & cols.live
 
     # -- matching --------------------------------------------------------------
     def _match(
         self,
         snap: Snapshot,
         parsed: ParsedQuery,
-        mentions: list[tuple[PlaceMention, list[int]]],
+        mentions: list[Mentioned],
         relaxed: bool,
         deadline: Deadline | None = None,
     ) -> tuple[BoolArray, FloatArray | None]:
@@ -261,7 +342,7 @@ class Engine:
         if parsed.is_empty:
             mask, scores = cols.live.copy(), None
         else:
-            groups = [(covered, [_place_key(m)]) for m, covered in mentions if _place_key(m)]
+            groups = _place_groups(mentions)
             if parsed.terms:
                 # A place and a kind of property ("can ho my tho"): listings first.
                 tiers: list[BoolArray] = []
@@ -350,7 +431,14 @@ class Engine:
         if req.years:
             masks["year"] = np.isin(cols.numbers["year"], np.asarray(req.years, dtype=np.float64))
         if req.price_min is not None or req.price_max is not None:
-            masks["price"] = _range_mask(cols.numbers["price_vnd"], req.price_min, req.price_max)
+            # within one transaction: a rent per month is never a sale price
+            rent = self._rent(cols)
+            within = rent if req.filters.get("transaction") == ["rent"] else ~rent
+            masks["price"] = within & _range_mask(effective_price(cols.numbers), req.price_min, req.price_max)
+        if req.price_per_m2_min is not None or req.price_per_m2_max is not None:
+            masks["price_per_m2"] = _range_mask(
+                cols.numbers["price_per_m2_vnd"], req.price_per_m2_min, req.price_per_m2_max
+            )
         if req.area_min is not None or req.area_max is not None:
             masks["area"] = _range_mask(cols.numbers["area_m2"], req.area_min, req.area_max)
         if req.bedrooms is not None:
@@ -361,6 +449,14 @@ class Engine:
             hi = _ts(req.date_to, dtime.max) if req.date_to else None
             base &= _range_mask(cols.numbers["published"], lo, hi, inclusive_hi=True)
         return masks, base
+
+    def _rent(self, cols: Columns) -> BoolArray:
+        """Listings for rent."""
+        code = self._columns.vocab.index["transaction"].get("rent")
+        if code is None:
+            return np.zeros(len(cols.live), dtype=bool)
+        rent: BoolArray = cols.codes["transaction"] == code
+        return rent
 
     def _codes_for(self, name: str, values: Iterable[str]) -> set[int]:
         vocab = self._columns.vocab
@@ -374,6 +470,8 @@ class Engine:
                 candidates.add(normalize_province(v) or v)
             elif name == "ward":
                 candidates.add(normalize_ward(v) or v)
+            elif name == "province_2025":
+                candidates.add(normalize_province_2025(v) or v)
             for c in candidates:
                 if c in index:
                     out.add(index[c])
@@ -405,6 +503,9 @@ class Engine:
                 labels = vocab.labels[name]
                 counts = fc.code_counts(cols.codes[name], others(name), len(labels))
                 selected = self._codes_for(name, req.filters.get(name, []))
+                if name == "district":
+                    out[name] = _split_facet(labels, counts, selected, req.filters.get(name, []))
+                    continue
                 present = {int(c) for c in np.flatnonzero(counts[1:]) + 1} | {c for c in selected if c}
                 order = sorted(present, key=lambda c: (-counts[c], labels[c]))[:MAX_FACET_VALUES]
                 order += [c for c in selected if c not in order]
@@ -419,17 +520,27 @@ class Engine:
             FacetValue(str(int(y)), str(int(y)), int(c), int(y) in req.years)
             for y, c in sorted(zip(years, year_counts, strict=True), reverse=True)
         ]
-        for name, column, bands, lo, hi in (
-            ("price", "price_vnd", fc.PRICE_BANDS, req.price_min, req.price_max),
-            ("area", "area_m2", fc.AREA_BANDS, req.area_min, req.area_max),
+        # Rent and sale prices apart: sale bands count sales, rent bands rentals.
+        rent = self._rent(cols)
+        renting = req.filters.get("transaction") == ["rent"]
+        price = effective_price(cols.numbers)
+        price_docs = others("price")
+        for name, values, docs, bands, lo, hi, selectable in (
+            ("price", price, price_docs[~rent[price_docs]], fc.PRICE_BANDS, req.price_min, req.price_max, not renting),
+            ("price_rent", price, price_docs[rent[price_docs]], fc.RENT_BANDS, req.price_min, req.price_max, renting),
+            ("area", cols.numbers["area_m2"], others("area"), fc.AREA_BANDS, req.area_min, req.area_max, True),
+            ("price_per_m2", cols.numbers["price_per_m2_vnd"], others("price_per_m2"), fc.PRICE_PER_M2_BANDS,
+             req.price_per_m2_min, req.price_per_m2_max, True),
         ):
-            band = fc.band_counts(cols.numbers[column], others(name), bands)
-            chosen = fc.find_band(bands, lo, hi)
-            out[name] = [
+            band = fc.band_counts(values, docs, bands)
+            chosen = fc.find_band(bands, lo, hi) if selectable else None
+            values_out = [
                 FacetValue(b.value, b.label, c, b == chosen)
                 for b, c in zip(bands, band, strict=True)
                 if c or b == chosen
             ]
+            if values_out or name in ("price", "area"):
+                out[name] = values_out
         beds = fc.at_least_counts(cols.numbers["bedrooms"], others("bedrooms"), fc.BEDROOM_VALUES)
         out["bedrooms"] = [
             FacetValue(str(n), f"{n}+ phòng ngủ", c, req.bedrooms == n)
@@ -464,14 +575,36 @@ class Engine:
             [raw.get("title") or ""] * 3 + [raw.get("summary") or "", (raw.get("body") or raw.get("description") or "")[:8000]]
         )
         weighted = _key_terms(snap.store, text, RELATED_KEY_TERMS)
+        codes = snap.columns.codes["type"]
+        others = (codes == codes[docnum]) & snap.columns.live
+        others[docnum] = False
+        if raw.get("type") == "listing":
+            return self._similar_listings(snap, docnum, weighted, others, limit)
         if not weighted:
             return []
         ids, scores = score_weighted_terms(snap.text, "body_f", weighted)
-        codes = snap.columns.codes["type"]
-        keep = (codes[ids] == codes[docnum]) & snap.columns.live[ids] & (ids != docnum)
+        keep = others[ids]
         ids, scores = ids[keep], scores[keep]
         best = np.lexsort((ids, -scores))[:limit]
         return [hit_from_raw(snap.store.document(int(ids[i])), float(scores[i]), []) for i in best]
+
+    def _similar_listings(
+        self, snap: Snapshot, docnum: int, weighted: dict[str, float], others: BoolArray, limit: int
+    ) -> list[Hit]:
+        """Listings ranked by place, type, transaction, price and area, then words."""
+        cols = snap.columns
+        text = np.zeros(len(cols.live))
+        if weighted:
+            ids, s = score_weighted_terms(snap.text, "body_f", weighted)
+            text[ids] = s
+        scores = listing_scores(docnum, cols.codes, cols.numbers, snap.index.vocab.labels, text)
+        candidates = np.flatnonzero(others)
+        best = candidates[np.lexsort((candidates, -scores[candidates]))[:limit]]
+        return [
+            hit_from_raw(snap.store.document(int(d)), round(float(scores[d]), 4), [])
+            for d in best
+            if scores[d] > 0
+        ]
 
     def suggest(self, prefix: str, limit: int = 8, deadline: Deadline | None = None) -> list[dict[str, Any]]:
         """Autocomplete for a partial query: frequent phrases, then matching titles.
@@ -499,6 +632,29 @@ class Engine:
 # ---------------------------------------------------------------------------
 # Query building
 # ---------------------------------------------------------------------------
+
+
+def listing_query(req: SearchRequest) -> ListingQuery:
+    """What the query of ``req`` says as listing filters (the page shows them as chips)."""
+    types = req.filters.get("type")
+    if types and "listing" not in types:
+        return ListingQuery(req.q, [], req.q)  # news only: every word is text
+    return understand(req.q, listings=types == ["listing"])
+
+
+def _in_place(snap: Snapshot, keys: list[str]) -> BoolArray:
+    """Documents indexed under any of the place keys."""
+    mask = np.zeros(snap.text.n, dtype=bool)
+    for key in keys:
+        mask[snap.text.postings("places", key).ids] = True
+    return mask
+
+
+def _has_term(snap: Snapshot, field_name: str, term: str) -> BoolArray:
+    """Documents with ``term`` in ``field_name``."""
+    mask = np.zeros(snap.text.n, dtype=bool)
+    mask[snap.text.postings(field_name, term).ids] = True
+    return mask
 
 
 def _phrase_words(p: QPhrase) -> list[str]:
@@ -549,21 +705,42 @@ def _key_terms(store: IndexSnapshot, text: str, count: int) -> dict[str, float]:
     return {w: weights[w] for w in best}
 
 
-def _place_mentions(text: str, parsed: ParsedQuery) -> list[tuple[PlaceMention, list[int]]]:
-    """Places recognised in the query, with the indexes of the terms they cover."""
+Mentioned = tuple[PlaceMention | Mention2025, list[int]]
+
+
+def _place_mentions(text: str, parsed: ParsedQuery) -> list[Mentioned]:
+    """Places recognised in the query (legacy names and 2025 wards), with the
+    indexes of the terms they cover."""
     if not parsed.terms:
         return []
-    out: list[tuple[PlaceMention, list[int]]] = []
-    for m in find_places(text):
+    out: list[Mentioned] = []
+    found: list[PlaceMention | Mention2025] = [*find_places(text), *find_wards_2025(text)]
+    for m in found:
         covered = [i for i, t in enumerate(parsed.terms) if t.start >= m.start and t.end <= m.end]
         if covered:
             out.append((m, covered))
     return out
 
 
-def _place_key(m: PlaceMention) -> str:
+def _place_key(m: PlaceMention | Mention2025) -> str:
+    if isinstance(m, Mention2025):
+        return ward_2025_key(m.ward)
     keys = m.place.keys()
     return keys[-1] if keys else ""
+
+
+def _place_groups(mentions: list[Mentioned]) -> list[tuple[list[int], list[str]]]:
+    """(covered terms, index keys) per place named; a name read in both layouts
+    ("phuong tan my": a legacy ward and a 2025 one) matches either."""
+    groups: dict[tuple[int, ...], list[str]] = {}
+    for m, covered in mentions:
+        key = _place_key(m)
+        if not key:
+            continue
+        # a 2025 ward over the same words as a legacy place joins its group
+        same = next((c for c in groups if set(c) & set(covered)), tuple(covered))
+        groups.setdefault(same, []).append(key)
+    return [(list(c), keys) for c, keys in groups.items()]
 
 
 # ---------------------------------------------------------------------------
@@ -605,6 +782,8 @@ _SORT_COLUMNS: dict[str, tuple[str, bool]] = {
     "price_desc": ("price_vnd", True),
     "area_asc": ("area_m2", False),
     "area_desc": ("area_m2", True),
+    "price_per_m2_asc": ("price_per_m2_vnd", False),
+    "price_per_m2_desc": ("price_per_m2_vnd", True),
 }
 
 
@@ -629,15 +808,51 @@ def _label(name: str, value: str) -> str:
     return value
 
 
-def _mention_dict(m: tuple[PlaceMention, list[int]]) -> dict[str, Any]:
+def _mention_dict(m: Mentioned) -> dict[str, Any]:
     mention = m[0]
+    if isinstance(mention, Mention2025):
+        return {
+            "text": mention.text,
+            "level": "ward_2025",
+            "province": None,
+            "district": None,
+            "ward": None,
+            "districts": list(mention.districts),
+            "province_2025": mention.ward.province,
+            "ward_2025": mention.ward.name,
+        }
+    new = forward(mention.place)
     return {
         "text": mention.text,
         "level": mention.level,
         "province": mention.place.province,
         "district": mention.place.district,
         "ward": mention.place.ward,
+        "districts": list(new.districts),
+        "province_2025": new.province_2025,
+        "ward_2025": new.ward_2025,
     }
+
+
+def _split_facet(
+    labels: list[str], counts: npt.NDArray[np.int64], selected: set[int], requested: list[str]
+) -> list[FacetValue]:
+    """A facet whose values may hold several names (a place in several districts):
+    each name counted once per document that has it."""
+    totals: dict[str, int] = {}
+    chosen: set[str] = set()
+    for code in (np.flatnonzero(counts[1:]) + 1).tolist():
+        for part in labels[code].split(DISTRICT_SEP):
+            totals[part] = totals.get(part, 0) + int(counts[code])
+    wanted = {fold(v).strip() for v in requested} | {fold(normalize_district(v) or v).strip() for v in requested}
+    for c in selected:
+        for part in labels[c].split(DISTRICT_SEP):
+            if fold(part).strip() in wanted or fold(short_name(part)).strip() in wanted:
+                chosen.add(part)
+                totals.setdefault(part, 0)
+    order = sorted(totals, key=lambda v: (-totals[v], v))[:MAX_FACET_VALUES]
+    order += [v for v in sorted(chosen) if v not in order]
+    return [FacetValue(v, v, totals[v], v in chosen) for v in order]
 
 
 def hit_from_raw(raw: dict[str, Any], score: float | None, terms: list[QTerm]) -> Hit:
@@ -665,6 +880,9 @@ def hit_from_raw(raw: dict[str, Any], score: float | None, terms: list[QTerm]) -
         province=raw.get("province"),
         district=raw.get("district"),
         ward=raw.get("ward"),
+        districts=list(raw.get("districts") or ([raw["district"]] if raw.get("district") else [])),
+        province_2025=raw.get("province_2025"),
+        ward_2025=raw.get("ward_2025"),
         property_type=raw.get("property_type"),
         transaction=raw.get("transaction"),
         price_vnd=raw.get("price_vnd"),
@@ -673,4 +891,11 @@ def hit_from_raw(raw: dict[str, Any], score: float | None, terms: list[QTerm]) -
         bedrooms=raw.get("bedrooms"),
         views=raw.get("views"),
         score=None if score is None else round(float(score), 4),
+        price_per_m2_vnd=raw.get("price_per_m2_vnd"),
+        price_min_vnd=raw.get("price_min_vnd"),
+        price_max_vnd=raw.get("price_max_vnd"),
+        direction=raw.get("direction"),
+        legal_status=raw.get("legal_status"),
+        project=raw.get("project"),
+        image_url=raw.get("image_url"),
     )

@@ -48,11 +48,18 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from newssearch import places
+from newssearch import places, places2025
 from newssearch.documents import Article, DocType, Listing
 from newssearch.errors import InvalidRecord
 from newssearch.ids import MAX_ID_CHARS, normalize_id
-from newssearch.parsing import ParseError, parse_area, parse_date, parse_int, parse_price
+from newssearch.parsing import (
+    ParseError,
+    parse_area,
+    parse_date,
+    parse_int,
+    parse_price,
+    parse_price_range,
+)
 from newssearch.vietnamese import fold, normalize
 
 __all__ = [
@@ -471,14 +478,18 @@ def article_from_record(rec: Mapping[str, Any], warnings: list[str] | None = Non
     province = _opt_text(_first(rec, "province"), "province", warnings)
     district = _opt_text(_first(rec, "district"), "district", warnings)
     ward = _opt_text(_first(rec, "ward"), "ward", warnings)
-    if province or district or ward:
-        place = places.resolve(province, district, ward)
-        art.province = place.province or province
-        art.district = place.district or district
-        art.ward = place.ward or ward
-    else:
-        found = places_in_text(title, summary, body)
-        art.province, art.district = found.province, found.district
+    both = places2025.locate(province, district, ward, None) if province or ward else None
+    if both is None:
+        if province or district or ward:
+            place = places.resolve(province, district, ward)
+            art.province = place.province or province
+            art.district = place.district or district
+            art.ward = place.ward or ward
+        else:
+            found = places_in_text(title, summary, body)
+            art.province, art.district = found.province, found.district
+        both = places2025.forward(places.Place(art.province, art.district, art.ward))
+    _set_places(art, both)
     return art
 
 
@@ -490,6 +501,17 @@ def _captions(value: Any, warnings: list[str] | None) -> list[str]:
         _warn(warnings, f"captions has {len(items):,} items; kept the first {MAX_CAPTIONS}")
         items = items[:MAX_CAPTIONS]
     return [c for c in (_text(x, "captions", warnings, MAX_CAPTION_CHARS) for x in items) if c]
+
+
+def _set_places(doc: Article | Listing, both: places2025.BothMaps) -> None:
+    """Both layouts on a document: legacy fields (kept as written when unknown),
+    every legacy district, and the 2025 units."""
+    doc.province = both.province or doc.province
+    doc.district = both.district or doc.district
+    doc.ward = both.ward or doc.ward
+    doc.districts = list(both.districts) or ([doc.district] if doc.district else [])
+    doc.province_2025 = both.province_2025
+    doc.ward_2025 = both.ward_2025
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -608,17 +630,23 @@ def listing_from_record(rec: Mapping[str, Any], warnings: list[str] | None = Non
     price_vnd: float | None = None
     per_m2: float | None = _field(rec, "price_per_m2_vnd", _per_m2, warnings, MAX_PRICE_VND)
     period = None
+    price_range: tuple[float, float] | None = None
     if raw_price is not None:
         name = "price_vnd" if rec.get("price_vnd") is not None else "price"
+        if isinstance(raw_price, str):
+            price_range = parse_price_range(raw_price)
         parsed = _price(rec, name, area, warnings)
         price_vnd, period = parsed.vnd, parsed.period
         per_m2 = per_m2 or parsed.per_m2
         if isinstance(raw_price, str) and price_text is None:
             price_text = _text(raw_price, "price_text", warnings)
     elif price_text is not None:
+        price_range = parse_price_range(price_text)
         parsed = _price({"price_text": price_text}, "price_text", area, warnings)
         price_vnd, period = parsed.vnd, parsed.period
         per_m2 = per_m2 or parsed.per_m2
+    if price_range is not None and price_vnd is None:
+        period = period or _range_period(price_text or str(raw_price))
     transaction = _transaction(_first(rec, "transaction", "giao_dich"))
     if transaction is None and period is not None:
         transaction = "rent"
@@ -638,19 +666,22 @@ def listing_from_record(rec: Mapping[str, Any], warnings: list[str] | None = Non
     province = _opt_text(_first(rec, "province", "city", "tinh"), "province", warnings)
     district = _opt_text(_first(rec, "district", "quan"), "district", warnings)
     ward = _opt_text(_first(rec, "ward", "phuong"), "ward", warnings)
-    place = places.resolve(province, district, ward) if (province or district or ward) else None
+    both = places2025.locate(province, district, ward, address)
+    place = places.resolve(province, district, ward) if (province or district or ward) and both is None else None
     if place is not None:
         province = place.province or province
         district = place.district or district
         ward = place.ward or ward
-    if address and (district is None or province is None or ward is None):
+    if both is not None:
+        province, district, ward = both.province or province, both.district, both.ward
+    if both is None and address and (district is None or province is None or ward is None):
         found = places.recognize_address(address, province_hint=province)
         if province is None or found.province == province:
             province = province or found.province
             if district is None or found.district == district:
                 district = district or found.district
                 ward = ward or found.ward
-    if district is None and title:
+    if both is None and district is None and title:
         guess = places_in_text(title)
         if guess.district and (province is None or guess.province == province):
             province, district = guess.province, guess.district
@@ -662,7 +693,7 @@ def listing_from_record(rec: Mapping[str, Any], warnings: list[str] | None = Non
 
     url = _opt_text(_first(rec, "url", "link"), "url", warnings)
     posted = _date(rec, "posted", "published", "date", "ngay_dang", warnings=warnings)
-    return Listing(
+    listing = Listing(
         id=_doc_id(rec, url, title, posted, warnings),
         title=title,
         url=url,
@@ -672,6 +703,8 @@ def listing_from_record(rec: Mapping[str, Any], warnings: list[str] | None = Non
         price_vnd=price_vnd,
         price_text=price_text,
         price_per_m2_vnd=per_m2,
+        price_min_vnd=price_range[0] if price_range and price_vnd is None else None,
+        price_max_vnd=price_range[1] if price_range and price_vnd is None else None,
         area_m2=area,
         bedrooms=_int(rec, "bedrooms", warnings=warnings),
         bathrooms=_int(rec, "bathrooms", warnings=warnings),
@@ -686,7 +719,25 @@ def listing_from_record(rec: Mapping[str, Any], warnings: list[str] | None = Non
         province=province,
         posted=posted,
         source=_opt_text(_first(rec, "site", "outlet", "source"), "source", warnings),
+        image_url=_image(rec, warnings),
     )
+    _set_places(listing, both or places2025.forward(places.Place(province, district, ward)))
+    return listing
+
+
+def _range_period(text: str) -> str | None:
+    """"month" when a price range is a monthly rent ("5 - 7 triệu/tháng")."""
+    return "month" if re.search(r"/\s*th|\bthang\b", fold(text)) else None
+
+
+def _image(rec: Mapping[str, Any], warnings: list[str] | None) -> str | None:
+    """The first image URL of a record (``image_url``, ``image``, ``thumbnail``, or
+    the first of ``images``); only http(s) links are kept."""
+    value = _first(rec, "image_url", "image", "thumbnail", "images", "anh")
+    if isinstance(value, list | tuple):
+        value = next((v for v in value if isinstance(v, str) and v.strip()), None)
+    url = _opt_text(value, "image_url", warnings) if isinstance(value, str) else None
+    return url if url and re.match(r"https?://", url, re.IGNORECASE) else None
 
 
 def _place_title(

@@ -11,6 +11,7 @@ for column types they do not know. Segments never change once written, so
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,15 +86,21 @@ class Columns:
     numbers: dict[str, NumberArray]
 
 
+#: Other names a column value may be looked up by: (column, value) -> names.
+Aliases = Callable[[str, str], Iterable[str]]
+
+
 class Vocabulary:
     """String <-> code dictionaries for keyword columns (they only grow, so
     codes stay valid across the snapshots of one generation)."""
 
-    def __init__(self) -> None:
+    def __init__(self, aliases: Aliases | None = None) -> None:
         self.labels: dict[str, list[str]] = {name: [""] for name in KEYWORD_COLUMNS}
         self.index: dict[str, dict[str, int]] = {name: {"": 0} for name in KEYWORD_COLUMNS}
-        #: Codes by folded value, so a filter may be typed without accents.
+        #: Codes by folded value (and folded alias), so a filter may be typed
+        #: without accents or by another name of the value.
         self.folded: dict[str, dict[str, set[int]]] = {name: {} for name in KEYWORD_COLUMNS}
+        self._aliases = aliases
 
     def code(self, name: str, value: str) -> int:
         idx = self.index[name]
@@ -102,7 +109,11 @@ class Vocabulary:
             c = len(self.labels[name])
             idx[value] = c
             self.labels[name].append(value)
-            self.folded[name].setdefault(fold(value).strip(), set()).add(c)
+            folded = self.folded[name]
+            folded.setdefault(fold(value).strip(), set()).add(c)
+            if self._aliases is not None:
+                for alias in self._aliases(name, value):
+                    folded.setdefault(fold(alias).strip(), set()).add(c)
         return c
 
 
@@ -112,8 +123,8 @@ SegmentColumns = tuple[dict[str, CodeArray], dict[str, NumberArray]]
 class ColumnCache:
     """Column arrays cached per (immutable) segment, for one generation."""
 
-    def __init__(self) -> None:
-        self.vocab = Vocabulary()
+    def __init__(self, aliases: Aliases | None = None) -> None:
+        self.vocab = Vocabulary(aliases)
         self._segments: dict[str, SegmentColumns] = {}
         self._lock = threading.Lock()
 

@@ -17,13 +17,16 @@ from whoosh import columns
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
 from ..documents import Article, Listing
-from ..places import Place, short_name
+from ..places import short_name
+from ..places2025 import DISTRICT_SEP, BothMaps, place_keys
 from . import analysis
 from .codec import fast_format
 
 #: Bump whenever analysis or the schema changes: an index built with another
 #: version refuses to open and asks for ``newssearch index --rebuild``.
-SCHEMA_VERSION = 8  # 8: the project's codec; no field boosts in the postings
+#: 8: the project's codec, no field boosts in the postings;
+#: 9: the 2025 layout (ward_2025, province_2025), several districts per place.
+SCHEMA_VERSION = 9
 
 #: "No value" in numeric columns (float64 columns; NaN survives the round trip).
 MISSING = float("nan")
@@ -42,9 +45,17 @@ KEYWORD_COLUMNS = (
     "ward",
     "property_type",
     "transaction",
+    "ward_2025",
+    "province_2025",
+    "direction",
+    "legal_status",
+    "project",
 )
 #: Numeric columns (ints; area and price are stored as given, floats allowed).
-NUMERIC_COLUMNS = ("published", "year", "views", "price_vnd", "area_m2", "bedrooms")
+NUMERIC_COLUMNS = (
+    "published", "year", "views", "price_vnd", "area_m2", "bedrooms", "price_per_m2_vnd",
+    "price_min_vnd", "price_max_vnd",
+)
 
 
 def build_schema() -> Schema:
@@ -108,7 +119,8 @@ def _num(value: float | int | None) -> float:
 def _short_places(doc: Article | Listing) -> list[str]:
     """Place names without their type word ("Hạ Long", not "Thành phố Hạ Long",
     whose "phố" would match "nhà phố")."""
-    return [short_name(p) for p in (doc.ward, doc.district, doc.province) if p]
+    names = (doc.ward, *(doc.districts or [doc.district or ""]), doc.province, doc.ward_2025, doc.province_2025)
+    return list(dict.fromkeys(short_name(p) for p in names if p))
 
 
 def _kw(value: str | None) -> bytes:
@@ -135,6 +147,9 @@ def to_fields(doc: Article | Listing) -> dict[str, Any]:
             "price_vnd": MISSING,
             "area_m2": MISSING,
             "bedrooms": MISSING,
+            "price_per_m2_vnd": MISSING,
+            "price_min_vnd": MISSING,
+            "price_max_vnd": MISSING,
         }
     else:
         meta = [
@@ -155,17 +170,28 @@ def to_fields(doc: Article | Listing) -> dict[str, Any]:
             "price_vnd": _num(doc.price_vnd),
             "area_m2": _num(doc.area_m2),
             "bedrooms": _num(doc.bedrooms),
+            # price per m² is a sale figure: a monthly rent per m² would sort among sale prices
+            "price_per_m2_vnd": _num(doc.price_per_m2_vnd if doc.transaction != "rent" else None),
+            "price_min_vnd": _num(doc.price_min_vnd),
+            "price_max_vnd": _num(doc.price_max_vnd),
+            "direction": _kw(doc.direction),
+            "legal_status": _kw(doc.legal_status),
+            "project": _kw(doc.project),
         }
     title = doc.title
-    place = Place(doc.province, doc.district, doc.ward)
+    districts = doc.districts or ([doc.district] if doc.district else [])
+    both = BothMaps(doc.province, doc.district, doc.ward, tuple(districts), doc.province_2025, doc.ward_2025)
     fields: dict[str, Any] = {
         "id": doc.id,
         "raw": doc.to_dict(),
         "type": _kw(doc.type),
         "province": _kw(doc.province),
-        "district": _kw(doc.district),
+        # A place in several legacy districts (a 2025 ward) is in each of them.
+        "district": _kw(DISTRICT_SEP.join(districts)),
         "ward": _kw(doc.ward),
-        "places": ",".join(place.keys()),
+        "ward_2025": _kw(doc.ward_2025),
+        "province_2025": _kw(doc.province_2025),
+        "places": ",".join(place_keys(both)),
         "published": _ts(date),
         "year": float(date.year) if date is not None else MISSING,
         "title_bi": title,

@@ -34,6 +34,14 @@ _FILTER_HELP = {
     "ward": "Ward or commune (Phường/Xã).",
     "property_type": "Listing property type (Loại nhà đất), as in the `property_type` facet.",
     "transaction": "Listing transaction: `sale` (Bán) or `rent` (Cho thuê).",
+    "ward_2025": "Ward (Phường/Xã/Đặc khu) under the layout in force from 1 July 2025; `tan my` works.",
+    "province_2025": (
+        "Province under the 2025 layout (34 provinces); a former province gives the one it joined "
+        "(`binh duong` -> Thành phố Hồ Chí Minh)."
+    ),
+    "direction": "Listing direction (Hướng), as in the `direction` facet (`dong nam` works).",
+    "legal_status": "Listing legal status (Pháp lý), as in the `legal_status` facet.",
+    "project": "Listing project (Dự án), as in the `project` facet.",
 }
 
 
@@ -152,8 +160,11 @@ def _search_parameters(settings: Settings) -> list[dict[str, Any]]:
             }
         )
     for name, help_text in (
-        ("price_min", "Lowest price in VND (listings), inclusive."),
+        ("price_min", "Lowest price in VND (listings), inclusive; a sale price unless `transaction=rent` "
+                      "(then a monthly rent)."),
         ("price_max", "Highest price in VND (listings), exclusive; not below `price_min`."),
+        ("price_per_m2_min", "Lowest sale price per m² in VND, inclusive."),
+        ("price_per_m2_max", "Highest sale price per m² in VND, exclusive; not below `price_per_m2_min`."),
         ("area_min", "Smallest area in m² (listings), inclusive."),
         ("area_max", "Largest area in m² (listings), exclusive; not below `area_min`."),
     ):
@@ -235,6 +246,13 @@ _HIT_PROPERTIES: dict[str, Any] = {
     "province": _nullable("string"),
     "district": _nullable("string"),
     "ward": _nullable("string"),
+    "districts": {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "Every pre-2025 district of the place (a 2025 ward may span several).",
+    },
+    "province_2025": _nullable("string", description="Province under the 2025 layout."),
+    "ward_2025": _nullable("string", description="Ward under the 2025 layout."),
     "property_type": _nullable("string"),
     "transaction": _nullable("string"),
     "price_vnd": _nullable("number"),
@@ -243,6 +261,13 @@ _HIT_PROPERTIES: dict[str, Any] = {
     "bedrooms": _nullable("integer"),
     "views": _nullable("integer"),
     "score": _nullable("number"),
+    "price_per_m2_vnd": _nullable("number", description="Sale price per m² (listings for sale)."),
+    "price_min_vnd": _nullable("number", description="Lower end of a price written as a range."),
+    "price_max_vnd": _nullable("number", description="Upper end of a price written as a range."),
+    "direction": _nullable("string"),
+    "legal_status": _nullable("string"),
+    "project": _nullable("string"),
+    "image_url": _nullable("string"),
 }
 
 
@@ -305,7 +330,7 @@ def _schemas(settings: Settings) -> dict[str, Any]:
             "required": [
                 "query", "total", "page", "per_page", "relaxed", "sort", "hits", "facets",
                 "suggestion", "recognized", "took_ms", "pages", "links", "facet_errors", "limits",
-                "timed_out", "ignored",
+                "timed_out", "ignored", "nearest",
             ],
             "properties": {
                 "query": {"type": "string"},
@@ -323,7 +348,10 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                     "type": "object",
                     "description": (
                         "Facet name (type, category, author, province, district, ward, property_type, "
-                        "transaction, year, price, area, bedrooms) -> values with counts."
+                        "transaction, ward_2025, province_2025, direction, legal_status, project, year, "
+                        "price (sale prices), price_rent (monthly rents; only when there are rentals), area, "
+                        "price_per_m2, bedrooms) "
+                        "-> values with counts."
                     ),
                     "additionalProperties": {
                         "type": "array",
@@ -357,9 +385,20 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                     },
                     "additionalProperties": False,
                 },
+                "nearest": _nullable(
+                    "string",
+                    description=(
+                        "When no listing met every filter read from the query: what was missing, and the "
+                        "nearest reading the hits show instead (the price band above...)."
+                    ),
+                ),
                 "recognized": {
                     "type": "array",
-                    "description": "Places recognised in the query.",
+                    "description": (
+                        "Places recognised in the query, and the listing filters read from it (`level` "
+                        "price, area, bedrooms, transaction, property_type, direction, legal_status, with "
+                        "`label`, `min`, `max`, `value`)."
+                    ),
                     "items": {
                         "type": "object",
                         "properties": {
@@ -368,6 +407,13 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                             "province": string_or_null,
                             "district": string_or_null,
                             "ward": string_or_null,
+                            "districts": {"type": "array", "items": {"type": "string"}},
+                            "province_2025": string_or_null,
+                            "ward_2025": string_or_null,
+                            "label": {"type": "string"},
+                            "min": _nullable("number"),
+                            "max": _nullable("number"),
+                            "value": string_or_null,
                         },
                     },
                 },

@@ -17,7 +17,9 @@ from urllib.parse import urlencode, urlsplit
 
 from ..config import Settings
 from ..facets import AREA_BANDS, PRICE_BANDS
+from ..listing_query import without as query_without
 from ..models import KEYWORD_FILTERS, PARAMS, SORTS, FacetValue, Hit, SearchRequest, SearchResult
+from ..search import listing_query
 from ..vietnamese import fold
 from .format import format_area, format_count, format_date, format_price, format_seconds
 
@@ -30,6 +32,13 @@ FACET_TITLES: dict[str, str] = {
     "district": "Quận/Huyện",
     "province": "Tỉnh/Thành phố",
     "ward": "Phường/Xã",
+    "province_2025": "Tỉnh/Thành phố (từ 2025)",
+    "ward_2025": "Phường/Xã (từ 2025)",
+    "direction": "Hướng",
+    "legal_status": "Pháp lý",
+    "project": "Dự án",
+    "price_rent": "Giá thuê",
+    "price_per_m2": "Giá/m²",
     "property_type": "Loại nhà đất",
     "transaction": "Hình thức",
     "price": "Mức giá",
@@ -48,13 +57,22 @@ SORT_LABELS: dict[str, str] = {
     "price_desc": "Giá giảm dần",
     "area_asc": "Diện tích tăng dần",
     "area_desc": "Diện tích giảm dần",
+    "price_per_m2_asc": "Giá/m² tăng dần",
+    "price_per_m2_desc": "Giá/m² giảm dần",
 }
 TYPE_LABELS = {"article": "Tin tức", "listing": "Nhà đất"}
 #: Facet values shown before "Xem thêm".
 SHOWN_VALUES = 8
 #: Range parameters, by facet.
-RANGES = {"price": ("price_min", "price_max"), "area": ("area_min", "area_max")}
-_RANGE_PARAMS = {"price_min", "price_max", "area_min", "area_max", "date_from", "date_to"}
+RANGES = {
+    "price": ("price_min", "price_max"),
+    "price_rent": ("price_min", "price_max"),
+    "area": ("area_min", "area_max"),
+    "price_per_m2": ("price_per_m2_min", "price_per_m2_max"),
+}
+_RANGE_PARAMS = {
+    "price_min", "price_max", "area_min", "area_max", "price_per_m2_min", "price_per_m2_max", "date_from", "date_to",
+}
 
 
 # ---------------------------------------------------------------------------
@@ -141,6 +159,8 @@ def toggle_params(
                 params[lo_name] = [_num(lo)]
             if hi is not None:
                 params[hi_name] = [_num(hi)]
+            if facet == "price_rent":  # a rent band is a price among rentals
+                params["transaction"] = ["rent"]
         return params
     if facet == "bedrooms":
         params.pop("bedrooms", None)
@@ -284,13 +304,14 @@ def chips(req: SearchRequest, data: Mapping[str, Any], base: str) -> list[dict[s
             rest = [v for v in params[name] if v != value]
             remaining = {**without(params, name), **({name: rest} if rest else {})}
             out.append({"label": f"{FACET_TITLES[name]}: {label}", "remove_url": link(base, remaining)})
+    renting = req.filters.get("transaction") == ["rent"]
     for facet, (lo_name, hi_name) in RANGES.items():
         lo, hi = getattr(req, lo_name), getattr(req, hi_name)
-        if lo is None and hi is None:
+        if (lo is None and hi is None) or facet == ("price" if renting else "price_rent"):
             continue
         band = f"{'' if lo is None else _num(lo)}..{'' if hi is None else _num(hi)}"
         band_label = _facet_lookup(data, facet, band)
-        fmt = format_price if facet == "price" else format_area
+        fmt = format_price if facet.startswith("price") else format_area
         label = f"{FACET_TITLES[facet]}: {band_label}" if band_label else _range_label(
             FACET_TITLES[facet], lo, hi, fmt
         )
@@ -304,6 +325,18 @@ def chips(req: SearchRequest, data: Mapping[str, Any], base: str) -> list[dict[s
             out.append(
                 {"label": f"{title} {d.strftime('%d/%m/%Y')}", "remove_url": link(base, without(params, name))}
             )
+    return out + understood_chips(req, base)
+
+
+def understood_chips(req: SearchRequest, base: str) -> list[dict[str, str]]:
+    """A chip for each filter read from the query ("Giá: dưới 3 tỷ"); its link is
+    the same search with those words taken out of ``q``."""
+    params = without(req.to_params())
+    out: list[dict[str, str]] = []
+    for u in listing_query(req).understood:
+        rest = query_without(req.q, u)
+        remaining = {**without(params, "q"), **({"q": [rest]} if rest else {})}
+        out.append({"label": u.label, "remove_url": link(base, remaining), "kind": u.kind})
     return out
 
 
@@ -414,6 +447,7 @@ def page_context(
         "relaxed": data["relaxed"],
         "timed_out": data["timed_out"],
         "ignored_note": ignored_note(data["ignored"]),
+        "nearest": data.get("nearest"),
         **page_limits(settings),
     }
 

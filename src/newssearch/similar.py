@@ -1,0 +1,87 @@
+"""Similar listings ("Tin tương tự"): what a buyer would look at next.
+
+A listing's neighbours are ranked by what buyers compare, in this order of
+weight: the same 2025 ward, else the same legacy district, else the same
+province; the same kind of property and transaction; a price and an area
+close to its own; and last, shared words (the text score, scaled to at
+most :data:`TEXT_WEIGHT`). Comparing body words alone paired a Hạ Long
+town house with a Long Biên villa. All of it is NumPy over the column
+arrays; no Whoosh query beyond the text score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from .places2025 import DISTRICT_SEP
+
+FloatArray = npt.NDArray[np.float64]
+
+SAME_WARD_2025 = 8.0
+SAME_DISTRICT = 6.0
+SAME_PROVINCE = 2.0
+SAME_TYPE = 3.0
+SAME_TRANSACTION = 3.0
+NEAR_PRICE = 2.0  # full weight at the same price, none at half or double
+NEAR_AREA = 1.0
+TEXT_WEIGHT = 1.0
+
+
+def _near(values: FloatArray, own: float) -> FloatArray:
+    """1 at ``own``, falling to 0 at half or double it (0 when unknown)."""
+    if not np.isfinite(own) or own <= 0:
+        return np.zeros(len(values))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        closeness = 1 - np.abs(np.log2(values / own))
+    near: FloatArray = np.nan_to_num(np.clip(closeness, 0, 1), nan=0.0)
+    return near
+
+
+def _same(codes: npt.NDArray[np.int32], own: int) -> FloatArray:
+    return (codes == own).astype(np.float64) if own else np.zeros(len(codes))
+
+
+def _district_overlap(
+    codes: npt.NDArray[np.int32], labels: Sequence[str], own: int
+) -> FloatArray:
+    """1 for documents sharing a legacy district with code ``own`` (a place may be in several)."""
+    if not own:
+        return np.zeros(len(codes))
+    mine = set(labels[own].split(DISTRICT_SEP))
+    shared = np.fromiter(
+        (bool(c) and not mine.isdisjoint(v.split(DISTRICT_SEP)) for c, v in enumerate(labels)),
+        dtype=bool,
+        count=len(labels),
+    )
+    return shared[codes].astype(np.float64)
+
+
+def listing_scores(
+    docnum: int,
+    codes: Mapping[str, npt.NDArray[np.int32]],
+    numbers: Mapping[str, FloatArray],
+    labels: Mapping[str, Sequence[str]],
+    text: FloatArray,
+) -> FloatArray:
+    """How similar every document is to listing ``docnum`` (higher is closer).
+
+    ``text`` is each document's text score against the listing (0 when
+    unrelated); it only orders listings that tie on everything else.
+    """
+    ward = _same(codes["ward_2025"], int(codes["ward_2025"][docnum]))
+    district = _district_overlap(codes["district"], labels["district"], int(codes["district"][docnum]))
+    province = _same(codes["province"], int(codes["province"][docnum]))
+    place = np.maximum.reduce([ward * SAME_WARD_2025, district * SAME_DISTRICT, province * SAME_PROVINCE])
+    score = place
+    score += _same(codes["property_type"], int(codes["property_type"][docnum])) * SAME_TYPE
+    score += _same(codes["transaction"], int(codes["transaction"][docnum])) * SAME_TRANSACTION
+    score += _near(numbers["price_vnd"], float(numbers["price_vnd"][docnum])) * NEAR_PRICE
+    score += _near(numbers["area_m2"], float(numbers["area_m2"][docnum])) * NEAR_AREA
+    top = float(text.max()) if len(text) else 0.0
+    if top > 0:
+        score += text / top * TEXT_WEIGHT
+    out: FloatArray = score
+    return out
