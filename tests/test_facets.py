@@ -39,3 +39,20 @@ def test_code_and_at_least_counts() -> None:
 def test_find_band() -> None:
     assert fc.find_band(fc.AREA_BANDS, 50, 80) == fc.AREA_BANDS[2]
     assert fc.find_band(fc.AREA_BANDS, 50, 81) is None
+
+
+def test_month_codes_and_counts() -> None:
+    from datetime import date, datetime
+
+    import numpy as np
+
+    from newssearch.facets import month_codes, month_counts, month_range
+
+    stamps = [datetime(2022, 6, 1, 0, 5), datetime(2022, 6, 30, 23, 50), datetime(2022, 8, 15), datetime(2021, 12, 31, 23, 59)]
+    published = np.array([d.timestamp() for d in stamps] + [np.nan])
+    codes = month_codes(published)
+    assert codes.tolist() == [2022 * 12 + 5, 2022 * 12 + 5, 2022 * 12 + 7, 2021 * 12 + 11, -1]
+    assert month_counts(codes, np.ones(5, dtype=bool)) == [("2021-12", 1), ("2022-06", 2), ("2022-08", 1)]
+    assert month_counts(codes, np.array([4], dtype=np.int64)) == []
+    assert month_range("2024-02") == (date(2024, 2, 1), date(2024, 2, 29))
+    assert month_range("2024-13") is None

@@ -6,6 +6,7 @@ overrides the defaults below.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -32,6 +33,13 @@ class Settings:
     cors_origins: tuple[str, ...] = field(default=(), metadata={"help": "CORS allow-list"})
     #: Seconds an indexer waits for another one to finish before giving up.
     lock_timeout: float = field(default=30.0, metadata={"help": "indexer lock wait (s)"})
+    #: Freshness in relevance order: a score is multiplied by
+    #: ``1 + recency_weight * 2 ** (-age_days / half_life)``; 0 turns it off.
+    recency_weight: float = field(default=0.2, metadata={"help": "largest freshness boost (0 = off)"})
+    #: Half-life of the freshness boost for news, in days.
+    news_half_life_days: float = field(default=365.0, metadata={"help": "news freshness half-life (days)"})
+    #: Half-life for listings, in days; 0 (the default) leaves listings unboosted.
+    listing_half_life_days: float = field(default=0.0, metadata={"help": "listing freshness half-life (days, 0 = off)"})
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -47,8 +55,10 @@ class Settings:
                     values[f.name] = Path(raw)
                 elif f.name == "cors_origins":
                     values[f.name] = tuple(o.strip() for o in raw.split(",") if o.strip())
-                elif f.name == "lock_timeout":
+                elif isinstance(f.default, float):
                     values[f.name] = float(raw)
+                    if not math.isfinite(values[f.name]) or values[f.name] < 0:
+                        raise ValueError(raw)
                 else:
                     values[f.name] = int(raw)
             except ValueError:

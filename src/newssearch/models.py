@@ -336,6 +336,8 @@ class SearchResult:
     recognized: list[dict[str, Any]] = field(default_factory=list)
     #: Facets that could not be computed (reported, the rest still served).
     facet_errors: dict[str, str] = field(default_factory=dict)
+    #: Parts of the query that were ignored, explained (Vietnamese).
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -350,5 +352,6 @@ class SearchResult:
             "suggestion": self.suggestion,
             "recognized": self.recognized,
             "facet_errors": self.facet_errors,
+            "notes": self.notes,
             "took_ms": round(self.took_ms, 2),
         }

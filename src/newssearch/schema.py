@@ -20,7 +20,7 @@ from .places import Place, short_name
 
 #: Bump whenever analysis or the schema changes: an index built with another
 #: version refuses to open and asks for ``newssearch index --rebuild``.
-SCHEMA_VERSION = 7  # 7: no edge n-gram "ac" field (autocomplete walks title_f terms)
+SCHEMA_VERSION = 8  # 8: the author indexed as text ("author_x", "author_f")
 
 #: "No value" in numeric columns (float64 columns; NaN survives the round trip).
 MISSING = float("nan")
@@ -72,6 +72,10 @@ def build_schema() -> Schema:
         # as a folded phrase plus the exact terms).
         fields[name] = TEXT(analyzer=exact, field_boost=boost, phrase=name == "title")
         fields[name + "_f"] = TEXT(analyzer=folded, field_boost=boost)
+    # The author as text, so a name typed in the box finds the byline ("author"
+    # is the facet column). Short: frequencies only, no positions.
+    fields["author_x"] = TEXT(analyzer=exact, phrase=False)
+    fields["author_f"] = TEXT(analyzer=folded, phrase=False)
     # Filters, facets and sorts run on NumPy copies of these columns, never on
     # Whoosh postings, so they are columns only: an indexed NUMERIC field would
     # add 16 precision-tier terms per value (about a third of a listing's postings).
@@ -163,4 +167,6 @@ def to_fields(doc: Article | Listing) -> dict[str, Any]:
         if value:
             fields[name] = value
             fields[name + "_f"] = value
+    if isinstance(doc, Article) and doc.author:
+        fields["author_x"] = fields["author_f"] = doc.author
     return fields

@@ -24,7 +24,7 @@ import contextlib
 import heapq
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from datetime import time as dtime
@@ -35,12 +35,14 @@ import numpy as np
 import numpy.typing as npt
 from whoosh import query as wq
 
+from . import clauses
 from . import facets as fc
 from .config import Settings
 from .errors import NotFound
 from .highlight import highlight_all, match_spans, snippet
 from .indexer import IndexStore
 from .models import KEYWORD_FILTERS, FacetValue, Hit, SearchRequest, SearchResult
+from .phrases import in_one_area, phrase_bonus, phrase_pattern
 from .places import (
     PlaceMention,
     find_places,
@@ -49,6 +51,7 @@ from .places import (
     normalize_ward,
 )
 from .query import ParsedQuery, QPhrase, QTerm, parse_query, property_intent
+from .recency import recency_factor
 from .schema import KEYWORD_COLUMNS, NUMERIC_COLUMNS, TEXT_FIELDS
 from .scorer import RESCORE_WINDOW, Adjacency, TextIndex, match_term, score_terms
 from .suggest import Suggester
@@ -196,6 +199,8 @@ class Engine:
         self._snap: Snapshot | None = None
         self._lock = threading.Lock()
         self._columns = ColumnCache()
+        self._recency_cache: tuple[tuple[str, int], FloatArray | None] | None = None
+        self._month_cache: tuple[Columns, npt.NDArray[np.int32]] | None = None
 
     # -- snapshot management -------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -249,21 +254,8 @@ class Engine:
         cols = snap.columns
         parsed = parse_query(req.q)
         mentions = _place_mentions(req.q, parsed)
-
-        facet_masks, base_mask = self._filter_masks(req, cols)
-        all_filters = base_mask.copy()
-        for m in facet_masks.values():
-            all_filters &= m
-        relaxed = False
-        text_mask, scores = self._match(snap, parsed, mentions, relaxed=False)
-        final = text_mask & all_filters
+        facet_masks, base_mask, text_mask, scores, final, relaxed = self._select(snap, req, parsed, mentions)
         total = int(np.count_nonzero(final))
-        if total == 0 and len(parsed.terms) > 1:
-            relaxed_mask, relaxed_scores = self._match(snap, parsed, mentions, relaxed=True)
-            relaxed_final = relaxed_mask & all_filters
-            if relaxed_final.any():
-                relaxed, text_mask, scores, final = True, relaxed_mask, relaxed_scores, relaxed_final
-                total = int(np.count_nonzero(final))
 
         facet_values: dict[str, list[FacetValue]] = {}
         facet_errors: dict[str, str] = {}
@@ -271,13 +263,7 @@ class Engine:
             facet_values, facet_errors = self._facets(req, cols, text_mask & base_mask, facet_masks)
 
         start = (req.page - 1) * req.per_page
-        sort = req.sort
-        if sort == "relevance" and parsed.is_empty:
-            sort = "newest"
-        if sort == "relevance" and scores is not None:
-            ranked = self._rank(snap, parsed, final, scores, start + req.per_page)
-        else:
-            ranked = [(int(d), None) for d in _sort_docs(cols, final, sort)[: start + req.per_page]]
+        ranked = self._order(snap, req, parsed, final, scores, start + req.per_page)
         page = ranked[start : start + req.per_page]
         terms = parsed.positive_terms()
         hits = [self._hit(snap, docnum, score, terms, req.highlight) for docnum, score in page]
@@ -295,7 +281,54 @@ class Engine:
             sort=req.sort,
             recognized=[_mention_dict(m) for m in mentions],
             facet_errors=facet_errors,
+            notes=parsed.notes,
         )
+
+    def _select(
+        self, snap: Snapshot, req: SearchRequest, parsed: ParsedQuery, mentions: list[tuple[PlaceMention, list[int]]]
+    ) -> tuple[dict[str, BoolArray], BoolArray, BoolArray, FloatArray | None, BoolArray, bool]:
+        """Filter masks, the text match and the final selection of a request
+        (relaxed to any word when all of them find nothing)."""
+        facet_masks, base_mask = self._filter_masks(req, snap.columns)
+        all_filters = base_mask.copy()
+        for m in facet_masks.values():
+            all_filters &= m
+        relaxed = False
+        text_mask, scores = self._match(snap, parsed, mentions, relaxed=False)
+        final = text_mask & all_filters
+        if not final.any() and len(parsed.terms) > 1:
+            relaxed_mask, relaxed_scores = self._match(snap, parsed, mentions, relaxed=True)
+            relaxed_final = relaxed_mask & all_filters
+            if relaxed_final.any():
+                relaxed, text_mask, scores, final = True, relaxed_mask, relaxed_scores, relaxed_final
+        return facet_masks, base_mask, text_mask, scores, final, relaxed
+
+    def _order(
+        self, snap: Snapshot, req: SearchRequest, parsed: ParsedQuery, final: BoolArray, scores: FloatArray | None,
+        limit: int,
+    ) -> list[tuple[int, float | None]]:
+        """The first ``limit`` documents of ``final`` in the request's order."""
+        sort = req.sort
+        if sort == "relevance" and parsed.is_empty:
+            sort = "newest"
+        if sort == "relevance" and scores is not None:
+            return self._rank(snap, parsed, final, scores, limit)
+        return [(int(d), None) for d in _sort_docs(snap.columns, final, sort)[:limit]]
+
+    def iter_documents(self, req: SearchRequest, batch: int = 500) -> Iterator[dict[str, Any]]:
+        """Every document matching ``req``, in its order, not only one page
+        (exports, feeds). The matching runs now (errors surface here); the
+        stored documents are read ``batch`` at a time as the iterator is
+        consumed, so memory stays bounded by one batch of documents plus the
+        document numbers of the matches."""
+        snap = self.snapshot()
+        with snap.lock:
+            parsed = parse_query(req.q)
+            *_, scores, final, _ = self._select(snap, req, parsed, _place_mentions(req.q, parsed))
+            ranked = self._order(snap, req, parsed, final, scores, int(np.count_nonzero(final)))
+        docs = np.fromiter((d for d, _ in ranked), dtype=np.int64, count=len(ranked))
+        del ranked
+        return _stored(snap, docs, batch)
 
     # -- matching --------------------------------------------------------------
     def _match(
@@ -314,7 +347,7 @@ class Engine:
                 listing = self._columns.vocab.index["type"].get("listing")
                 if groups and listing is not None and property_intent(parsed.terms):
                     tiers.append(cols.codes["type"] == listing)
-                scored = score_terms(ti, parsed, groups, relaxed, tiers)
+                scored = score_terms(ti, parsed, groups, relaxed, tiers, self._recency(snap))
                 mask, scores = scored.mask & cols.live, scored.score
             else:
                 mask, scores = cols.live.copy(), np.zeros(ti.n, dtype=np.float32)
@@ -322,6 +355,15 @@ class Engine:
                 mask &= _docs_mask(snap.searcher, _clause(phrase), ti.n)
                 for t in phrase.terms:
                     scores += match_term(ti, t).score
+            for group in parsed.any_of:
+                present, best = clauses.alternatives(ti, group, lambda p: _docs_mask(snap.searcher, _clause(p), ti.n))
+                mask &= present
+                scores += best
+        restricted = clauses.restrict(
+            ti, parsed, cols.codes["category"], self._columns.vocab.labels["category"], cols.numbers["published"]
+        )
+        if restricted is not None:
+            mask &= restricted
         for x in parsed.excluded:
             if isinstance(x, QTerm):
                 mask &= ~match_term(ti, x).present
@@ -343,11 +385,18 @@ class Engine:
         if limit <= 0 or not len(docs):
             return []
         window = max(limit, RESCORE_WINDOW)
-        doc_scores = scores[docs]
+        doc_scores = scores[docs].astype(np.float64)
+        covered = {i for _, terms in _place_mentions(parsed.raw, parsed) for i in terms} | set(property_intent(parsed.terms))
+        pattern = phrase_pattern(parsed.terms, parsed.last_is_prefix, len(covered))
+        if pattern is not None:  # a remembered sentence: where it stands word for word, first
+            # An unfinished last word has no postings of its own: the others decide.
+            known = parsed.terms[:-1] if parsed.last_is_prefix else parsed.terms
+            eligible = in_one_area(snap.text, known, docs)
+            doc_scores += phrase_bonus(pattern, docs, doc_scores, eligible, lambda d: _texts(snap, d, full=True))
         if len(docs) > window:
             top = np.argpartition(-doc_scores, window - 1)[:window]
             docs, doc_scores = docs[top], doc_scores[top]
-        rescored = doc_scores.astype(np.float64)
+        rescored = doc_scores
         adjacency = Adjacency(parsed.terms)
         if adjacency.max_bonus:
             best: list[float] = []  # min-heap of the best ``limit`` rescored values so far
@@ -361,6 +410,24 @@ class Engine:
                     heapq.heappushpop(best, float(rescored[i]))
         order = np.lexsort((docs, -rescored))[:limit]
         return [(int(docs[i]), float(rescored[i])) for i in order]
+
+    def _months(self, cols: Columns) -> npt.NDArray[np.int32]:
+        """Every document's month code (for the month facet), cached per column set."""
+        cached = self._month_cache
+        if cached is None or cached[0] is not cols:
+            cached = self._month_cache = (cols, fc.month_codes(cols.numbers["published"]))
+        return cached[1]
+
+    def _recency(self, snap: Snapshot) -> FloatArray | None:
+        """The freshness factor of every document (recomputed hourly and per snapshot)."""
+        key = (snap.version, int(time.time() // 3600))
+        cached = self._recency_cache
+        if cached is None or cached[0] != key:
+            cols = snap.columns
+            listing = self._columns.vocab.index["type"].get("listing", -1)
+            factor = recency_factor(cols.numbers["published"], cols.codes["type"] == listing, self.settings, time.time())
+            cached = self._recency_cache = (key, factor)
+        return cached[1]
 
     # -- filters and facets ----------------------------------------------------
     def _filter_masks(self, req: SearchRequest, cols: Columns) -> tuple[dict[str, BoolArray], BoolArray]:
@@ -444,6 +511,11 @@ class Engine:
         out["year"] = [
             FacetValue(str(int(y)), str(int(y)), int(c), int(y) in req.years)
             for y, c in sorted(zip(years, year_counts, strict=True), reverse=True)
+        ]
+        month = fc.month_range(req.date_from.strftime("%Y-%m")) if req.date_from else None
+        out["month"] = [
+            FacetValue(key, f"{key[5:]}/{key[:4]}", count, month == (req.date_from, req.date_to))
+            for key, count in fc.month_counts(self._months(cols), others("month"))
         ]
         for name, column, bands, lo, hi in (
             ("price", "price_vnd", fc.PRICE_BANDS, req.price_min, req.price_max),
@@ -580,10 +652,22 @@ def _place_key(m: PlaceMention) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _texts(snap: Snapshot, docnum: int) -> tuple[str, str]:
+def _texts(snap: Snapshot, docnum: int, full: bool = False) -> tuple[str, ...]:
+    """A document's summary and the start of its body (with ``full``: its
+    title, summary, captions and whole body)."""
     raw = snap.searcher.stored_fields(docnum).get("raw") or {}
     body = raw.get("body") or raw.get("description") or ""
+    if full:
+        return raw.get("title") or "", raw.get("summary") or "", "\n".join(raw.get("captions") or ()), body
     return raw.get("summary") or "", body[:RESCORE_TEXT_CHARS]
+
+
+def _stored(snap: Snapshot, docs: npt.NDArray[np.int64], batch: int) -> Iterator[dict[str, Any]]:
+    """The stored documents ``docs``, read ``batch`` at a time under the snapshot's lock."""
+    for i in range(0, len(docs), batch):
+        with snap.lock:
+            found = [snap.searcher.stored_fields(int(d)).get("raw") or {} for d in docs[i : i + batch]]
+        yield from found
 
 
 def _docs_mask(searcher: Any, q: wq.Query, n: int) -> BoolArray:

@@ -92,7 +92,9 @@ def _search_parameters(settings: Settings) -> list[dict[str, Any]]:
             "in": "query",
             "description": (
                 "What to search for, with or without Vietnamese diacritics (`nha pho ha long`). "
-                '`"quoted words"` must stand together; `-word` excludes. Empty: browse by newest. '
+                '`"quoted words"` must stand together; `-word` excludes; `a OR b`; fields `tác giả:`/`author:`, '
+                '`tiêu đề:`/`title:`, `chuyên mục:`/`category:`; date words `năm 2022`, `tháng 6/2022`, '
+                '`từ 2021 đến 2023`. Empty: browse by newest. '
                 f"At most {settings.max_query_length} characters."
             ),
             "schema": {"type": "string", "maxLength": settings.max_query_length},
@@ -314,7 +316,8 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                     "type": "object",
                     "description": (
                         "Facet name (type, category, author, province, district, ward, property_type, "
-                        "transaction, year, price, area, bedrooms) -> values with counts."
+                        "transaction, year, month, price, area, bedrooms) -> values with counts. `month`: "
+                        "`YYYY-MM`, oldest first (coverage over time); its toggle sets `date_from`/`date_to`."
                     ),
                     "additionalProperties": {
                         "type": "array",
@@ -327,6 +330,11 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                     "additionalProperties": {"type": "string"},
                 },
                 "suggestion": _nullable("string", description="Did you mean (Có phải bạn muốn tìm)."),
+                "notes": {
+                    "type": "array",
+                    "description": "Parts of the query that were ignored or read as plain text, explained (Vietnamese).",
+                    "items": {"type": "string"},
+                },
                 "recognized": {
                     "type": "array",
                     "description": "Places recognised in the query.",
@@ -472,6 +480,37 @@ def openapi_spec(settings: Settings, max_url_bytes: int = 8000, max_body_bytes: 
                     "summary": "Search articles and listings",
                     "parameters": [*_search_parameters(settings), _IF_NONE_MATCH],
                     "responses": _responses(_ok("SearchResult", "Hits, facets with counts, links.")),
+                }
+            },
+            "/api/export": {
+                "get": {
+                    "operationId": "export",
+                    "summary": "Every match of a search as CSV or JSON Lines",
+                    "description": (
+                        "The parameters of `/api/search` but `page` and `per_page` (every match is "
+                        "streamed, not only the first 10,000; giving them is a 400) plus `format`. Columns: id, type, title, url, "
+                        "published (with +07:00), author, category, places, views. CSV is UTF-8 with a BOM "
+                        "(opens in Excel); no match gives the header row only."
+                    ),
+                    "parameters": [
+                        *(p for p in _search_parameters(settings) if p["name"] not in ("page", "per_page")),
+                        {
+                            "name": "format",
+                            "in": "query",
+                            "description": "`csv` (default) or `jsonl`.",
+                            "schema": _or_blank({"type": "string", "enum": ["csv", "jsonl"]}),
+                        },
+                    ],
+                    "responses": {
+                        **_responses({}, cached=False),
+                        "200": {
+                            "description": "The export, streamed.",
+                            "content": {
+                                "text/csv": {"schema": {"type": "string"}},
+                                "application/x-ndjson": {"schema": {"type": "string"}},
+                            },
+                        },
+                    },
                 }
             },
             "/api/suggest": {
