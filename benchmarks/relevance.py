@@ -10,6 +10,10 @@ queries. Kinds:
 * ``partial`` -- the folded span with its last word cut to a 2-3 letter prefix.
 * ``typo`` -- the folded span with one edit (swap, delete or replace a letter)
   in one word of at least 4 letters.
+* ``fragment`` -- a 4-8 word contiguous span of an article's body, within
+  one sentence, as typed (a remembered sentence fragment, without quotes);
+  the answer is that article. The folded span occurs in no other body.
+* ``fragment_unaccented`` -- the same span folded.
 * ``district`` -- "<property type> <district short name>", unaccented
   ("nha pho go vap", "can ho quan 7"); every listing of that district (by the
   record's own ``district`` field) is relevant.
@@ -39,16 +43,19 @@ from . import DEFAULT_CORPUS, WORK_DIR
 from .corpus import corpus_files, is_listing_file, iter_records
 
 KNOWN_ITEM_KINDS = ("accented", "unaccented", "partial", "typo")
-KINDS = (*KNOWN_ITEM_KINDS, "district")
+FRAGMENT_KINDS = ("fragment", "fragment_unaccented")
+KINDS = (*KNOWN_ITEM_KINDS, *FRAGMENT_KINDS, "district")
 SEED = 20260817
 DEFAULT_PER_KIND = 400
 MIN_SPAN, MAX_SPAN = 3, 6
+MIN_FRAGMENT, MAX_FRAGMENT = 4, 8
 #: Property words of the district queries (unaccented, as people type them).
 PROPERTY_WORDS = ("nha", "nha pho", "nha rieng", "can ho", "dat", "biet thu", "ban nha", "chung cu")
 DISTRICT_PREFIXES = ("quận ", "huyện ", "thị xã ", "thành phố ", "tp. ", "tp ")
 #: A district needs this many listings to get queries.
 MIN_DISTRICT_LISTINGS = 20
 _EDGE_RE = re.compile(r"^[\W_]+|[\W_]+$")
+_SENTENCE_RE = re.compile(r"(?<=[.!?;:…])\s+|\n+")
 _LETTERS = "abcdeghiklmnopqrstuvxy"  # the Latin letters Vietnamese uses
 
 
@@ -228,6 +235,67 @@ def known_item_queries(
 
 
 # ---------------------------------------------------------------------------
+# Known-item queries from body fragments
+# ---------------------------------------------------------------------------
+
+
+def _pick_fragment(body: str, rng: random.Random) -> list[str] | None:
+    """A 4-8 word span of one sentence of ``body`` (letters only, with
+    diacritics somewhere), or None after a few tries."""
+    sentences = [w for w in (title_words(s) for s in _SENTENCE_RE.split(body)) if len(w) >= MIN_FRAGMENT]
+    if not sentences:
+        return None
+    for _ in range(6):
+        words = rng.choice(sentences)
+        n = rng.randint(MIN_FRAGMENT, min(MAX_FRAGMENT, len(words)))
+        start = rng.randint(0, len(words) - n)
+        span = words[start : start + n]
+        folded = _fold_words(span)
+        if all(w.isascii() for w in folded) and has_diacritics(" ".join(span)):
+            return span
+    return None
+
+
+def fragment_queries(bodies: list[tuple[str, str]], per_kind: int, rng: random.Random) -> list[Query]:
+    """Body-fragment queries from ``(id, body)`` pairs: ``per_kind`` of each
+    fragment kind (or fewer), each span found in exactly one body."""
+    order = list(range(len(bodies)))
+    rng.shuffle(order)
+    candidates: list[tuple[int, list[str]]] = []
+    for i in order[: per_kind * 2 + 50]:
+        span = _pick_fragment(bodies[i][1], rng)
+        if span is not None:
+            candidates.append((i, span))
+    # Count the bodies holding each candidate span, indexed by its first word.
+    by_first: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+    for _, span in candidates:
+        folded = _fold_words(span)
+        by_first[folded[0]].add(folded)
+    seen_in: Counter[tuple[str, ...]] = Counter()
+    for _, body in bodies:
+        words = _fold_words(title_words(body))
+        found: set[tuple[str, ...]] = set()
+        for j, w in enumerate(words):
+            for span_words in by_first.get(w, ()):
+                if words[j : j + len(span_words)] == span_words:
+                    found.add(span_words)
+        seen_in.update(found)
+    out: list[Query] = []
+    n = 0
+    for i, span in candidates:
+        if n >= per_kind:
+            break
+        folded = _fold_words(span)
+        if seen_in[folded] != 1:
+            continue
+        doc_id = bodies[i][0]
+        out.append(Query(f"fragment-{n:04d}", "fragment", " ".join(span), [doc_id]))
+        out.append(Query(f"fragment_unaccented-{n:04d}", "fragment_unaccented", " ".join(folded), [doc_id]))
+        n += 1
+    return out
+
+
+# ---------------------------------------------------------------------------
 # District queries over listings
 # ---------------------------------------------------------------------------
 
@@ -294,6 +362,7 @@ def district_queries(
 def generate(files: list[Path], per_kind: int = DEFAULT_PER_KIND, seed: int = SEED) -> QuerySet:
     """Generate the relevance set from corpus files (deterministic for a given seed)."""
     titles: list[tuple[str, str]] = []
+    bodies: list[tuple[str, str]] = []
     listings: list[tuple[str, str, str]] = []
     for path in files:
         if is_listing_file(path):
@@ -305,12 +374,19 @@ def generate(files: list[Path], per_kind: int = DEFAULT_PER_KIND, seed: int = SE
                 title = rec.get("title")
                 if rec.get("id") and isinstance(title, str) and title.strip():
                     titles.append((str(rec["id"]), title))
+                body = rec.get("body")
+                if rec.get("id") and isinstance(body, str) and body.strip():
+                    bodies.append((str(rec["id"]), body))
     rng = random.Random(seed)
     queries = known_item_queries(titles, per_kind, rng)
     dq, members = district_queries(listings, per_kind, random.Random(seed + 1))
+    fq = fragment_queries(bodies, per_kind, random.Random(seed + 2))
     qs = QuerySet(
-        meta={"seed": seed, "per_kind": per_kind, "files": [p.name for p in files], "titles": len(titles), "listings": len(listings)},
-        queries=queries + dq,
+        meta={
+            "seed": seed, "per_kind": per_kind, "files": [p.name for p in files], "titles": len(titles),
+            "bodies": len(bodies), "listings": len(listings),
+        },
+        queries=queries + fq + dq,
         districts=members,
     )
     qs.meta["counts"] = qs.counts()

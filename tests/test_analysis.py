@@ -290,4 +290,4 @@ def test_index_time_fast_path_emits_what_the_whoosh_chain_emits() -> None:
         for text in texts:
             expected = list(original(fmt, text, field.analyzer, mode="index"))
             assert list(fmt.word_values(text, field.analyzer, mode="index")) == expected, (name, text[:60])
-    assert fast_fields == 9  # title, summary, captions, body: exact and folded; meta (folded)
+    assert fast_fields == 11  # title, summary, captions, body, author: exact and folded; meta (folded)

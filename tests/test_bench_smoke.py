@@ -30,10 +30,13 @@ from benchmarks.relevance import (  # noqa: E402
     district_short,
     evaluate,
     first_rank,
+    fragment_queries,
     known_item_variants,
     title_words,
 )
 from benchmarks.workload import QuerySpec, build_log  # noqa: E402
+
+from newssearch.vietnamese import fold  # noqa: E402
 
 # --------------------------------------------------------------------------
 # A small corpus written for these tests
@@ -276,3 +279,20 @@ def test_query_log_mixes_browse_queries() -> None:
     assert spec.path() == (
         "/api/search?q=nh%C3%A0+ph%E1%BB%91&district=Qu%E1%BA%ADn+7&price_min=1000000000&price_max=2000000000"
     )
+
+
+def test_fragment_queries_are_distinctive_body_spans() -> None:
+    bodies = [(rec["id"], rec["body"]) for rec in _articles(0, "art", brief=False) + _articles(7, "art2", brief=False)]
+    bodies.append(("dup", bodies[0][1]))  # a body shared by two ids: none of its spans is distinctive
+    queries = fragment_queries(bodies, 5, random.Random(5))
+    assert queries == fragment_queries(bodies, 5, random.Random(5))  # deterministic
+    by_kind = {kind: [q for q in queries if q.kind == kind] for kind in ("fragment", "fragment_unaccented")}
+    assert len(by_kind["fragment"]) == len(by_kind["fragment_unaccented"]) == 5
+    texts = dict(bodies)
+    for accented, folded in zip(by_kind["fragment"], by_kind["fragment_unaccented"], strict=True):
+        words = accented.q.split()
+        assert 4 <= len(words) <= 8 and accented.relevant == folded.relevant != ["dup"]
+        assert folded.q == " ".join(fold(w) for w in words)
+        assert accented.q in " ".join(title_words(texts[accented.relevant[0]]))
+        holders = [i for i, b in bodies if f" {folded.q} " in f" {' '.join(fold(w) for w in title_words(b))} "]
+        assert holders == accented.relevant

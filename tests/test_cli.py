@@ -146,3 +146,28 @@ def test_config_option(tmp_path: Path) -> None:
     config.write_text("max_per_page = 'two'\n", "utf-8")
     code, _, err = invoke("--config", str(config), "stats")
     assert code == 2 and err.startswith("error: max_per_page in ") and err.count("\n") == 1
+
+
+def test_export_csv_and_jsonl(editors_index: Path, tmp_path: Path) -> None:
+    import csv
+
+    out_file = tmp_path / "hoang-giang.csv"
+    code, _, _ = invoke(
+        "export", "tác giả: Hoàng Giang", "--index-dir", str(editors_index), "--sort", "oldest", "-o", str(out_file)
+    )
+    assert code == 0
+    data = out_file.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
+    with out_file.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["id"], r["published"], r["category"]) for r in rows] == [
+        ("ed-author", "2022-06-20T09:30:00+07:00", "Xã hội"),
+        ("bài/2022 số 1", "2022-07-01T00:00:00+07:00", "Kinh tế"),
+    ]
+    code, out, _ = invoke("export", "--index-dir", str(editors_index), "--format", "jsonl", "--category", "Du lịch")
+    assert code == 0 and sorted(json.loads(line)["id"] for line in out.splitlines()) == ["ed-new", "ed-old"]
+    empty = CliRunner().invoke(main, ["export", "zzzqqq", "--index-dir", str(editors_index)])
+    assert empty.exit_code == 0
+    assert empty.stdout_bytes == "\ufeffid,type,title,url,published,author,category,places,views\r\n".encode()
+    code, _, err = invoke("export", "--index-dir", str(editors_index), "--date-from", "hôm qua")
+    assert code == 2 and err.startswith("error: date_from must be a date")

@@ -47,3 +47,20 @@ def test_rent_and_price_per_m2_bands() -> None:
     assert fc.RENT_BANDS[0].label == "Dưới 3 triệu/tháng"
     per_m2 = np.array([8e6, 45e6, 250e6])
     assert fc.band_counts(per_m2, np.ones(3, dtype=bool), fc.PRICE_PER_M2_BANDS) == [1, 0, 0, 1, 0, 0, 0, 0, 1]
+
+
+def test_month_codes_and_counts() -> None:
+    from datetime import date, datetime
+
+    import numpy as np
+
+    from newssearch.facets import month_codes, month_counts, month_range
+
+    stamps = [datetime(2022, 6, 1, 0, 5), datetime(2022, 6, 30, 23, 50), datetime(2022, 8, 15), datetime(2021, 12, 31, 23, 59)]
+    published = np.array([d.timestamp() for d in stamps] + [np.nan])
+    codes = month_codes(published)
+    assert codes.tolist() == [2022 * 12 + 5, 2022 * 12 + 5, 2022 * 12 + 7, 2021 * 12 + 11, -1]
+    assert month_counts(codes, np.ones(5, dtype=bool)) == [("2021-12", 1), ("2022-06", 2), ("2022-08", 1)]
+    assert month_counts(codes, np.array([4], dtype=np.int64)) == []
+    assert month_range("2024-02") == (date(2024, 2, 1), date(2024, 2, 29))
+    assert month_range("2024-13") is None

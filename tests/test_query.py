@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
+from newssearch.datewords import find_dates
 from newssearch.query import QPhrase, QTerm, parse_query, property_intent
 
 
@@ -21,7 +24,7 @@ def folded(terms: list[QTerm]) -> list[str]:
         ("nha pho -chung cu", ["nha", "pho", "cu"], [], ["chung"]),
         ('nha -"chung cu"', ["nha"], [], [["chung", "cu"]]),
         ('"unbalanced quote', ["unbalanced", "quote"], [], []),
-        ("title:(ha long)^2 AND ~x*", ["title", "ha", "long", "2", "and", "x"], [], []),
+        ("foo:(ha long)^2 AND ~x*", ["foo", "ha", "long", "2", "and", "x"], [], []),
         ("can-ho", ["canho"], [], []),
         ("", [], [], []),
         ("   ", [], [], []),
@@ -88,3 +91,100 @@ def test_last_word_prefix_flag(text: str, prefix: bool) -> None:
 )
 def test_property_intent_finds_kinds_of_property(q: str, covered: list[int]) -> None:
     assert property_intent(parse_query(q).terms) == covered
+
+
+# --------------------------------------------------------------------------
+# The editors' syntax: fields, OR, date words; never an error
+# --------------------------------------------------------------------------
+
+
+def _alt(x: QTerm | QPhrase) -> object:
+    return [t.folded for t in x.terms] if isinstance(x, QPhrase) else x.folded
+
+
+@pytest.mark.parametrize(
+    ("text", "fields", "terms", "notes"),
+    [
+        ("tác giả: Hoàng Giang lũ lụt", [("author", "Hoàng Giang")], ["lu", "lut"], 0),
+        ('tac gia:"hoang giang"', [("author", "hoang giang")], [], 0),
+        ("Author:Thu Hà nhà", [("author", "Thu Hà")], ["nha"], 0),
+        ("author: thu ha", [("author", "thu")], ["ha"], 0),
+        ('tiêu đề: "hạ long" bão', [("title", "hạ long")], ["bao", "ha", "long"], 0),
+        ("title:(ha long)", [("title", "ha long")], ["ha", "long"], 0),
+        ("chuyên mục: Xã hội", [("category", "Xã hội")], [], 0),
+        ("category: kinh te tác giả: Minh Anh", [("category", "kinh te"), ("author", "Minh Anh")], [], 0),
+        ("foo: bar", [], ["foo", "bar"], 0),
+        ("tác giả:", [], [], 1),
+        ('title:"" nhà', [], ["nha"], 1),
+    ],
+)
+def test_fields(text: str, fields: list[tuple[str, str]], terms: list[str], notes: int) -> None:
+    p = parse_query(text)
+    assert [(f.field, f.value) for f in p.fields] == fields
+    assert folded(p.terms) == terms
+    assert len(p.notes) == notes
+
+
+@pytest.mark.parametrize(
+    ("text", "groups", "terms", "notes"),
+    [
+        ("lũ OR lụt quảng ninh", [["lu", "lut"]], ["quang", "ninh"], 0),
+        ('(lũ OR "ngập úng" OR mưa) bão', [["lu", ["ngap", "ung"], "mua"]], ["bao"], 0),
+        ("(lũ OR lụt", [["lu", "lut"]], [], 0),
+        ("OR bão OR", [], ["bao"], 1),
+        ("bão OR OR lũ", [["bao", "lu"]], [], 1),
+        ("OR", [], [], 1),
+        ("lũ or lụt", [], ["lu", "or", "lut"], 0),
+        ("(nhà phố))", [], ["nha", "pho"], 0),
+    ],
+)
+def test_or_groups(text: str, groups: list[list[object]], terms: list[str], notes: int) -> None:
+    p = parse_query(text)
+    assert [[_alt(a) for a in g] for g in p.any_of] == groups
+    assert folded(p.terms) == terms
+    assert len(p.notes) == notes
+
+
+def test_or_group_terms_are_highlighted_and_make_the_query_non_empty() -> None:
+    p = parse_query("lũ OR lụt")
+    assert not p.is_empty
+    assert folded(p.positive_terms()) == ["lu", "lut"]
+
+
+@pytest.mark.parametrize(
+    ("text", "date_from", "date_to", "terms", "notes"),
+    [
+        ("bão năm 2022", date(2022, 1, 1), date(2022, 12, 31), ["bao"], 0),
+        ("tháng 6/2022 lũ", date(2022, 6, 1), date(2022, 6, 30), ["lu"], 0),
+        ("thang 2/2024", date(2024, 2, 1), date(2024, 2, 29), [], 0),
+        ("tháng 6 năm 2022", date(2022, 6, 1), date(2022, 6, 30), [], 0),
+        ("từ 2021 đến 2023 nhà phố", date(2021, 1, 1), date(2023, 12, 31), ["nha", "pho"], 0),
+        ("tu 5/2021 den 17/2/2022", date(2021, 5, 1), date(2022, 2, 17), [], 0),
+        ("tháng 13/2022 bão", None, None, ["thang", "13/2022", "bao"], 1),
+        ("từ 2023 đến 2021", None, None, ["tu", "2023", "den", "2021"], 1),
+        ("năm 99999", None, None, ["nam", "99999"], 0),
+        ("năm 1800", None, None, ["nam", "1800"], 1),
+        ("Việt Nam 2022", None, None, ["viet", "nam", "2022"], 0),
+    ],
+)
+def test_date_words(text: str, date_from: date | None, date_to: date | None, terms: list[str], notes: int) -> None:
+    p = parse_query(text)
+    assert (p.date_from, p.date_to) == (date_from, date_to)
+    assert folded(p.terms) == terms
+    assert len(p.notes) == notes
+
+
+def test_date_phrases_do_not_overlap() -> None:
+    found = find_dates("từ tháng 6/2021 đến năm 2022 và năm 2020")
+    assert [(d.start_date, d.end_date) for d in found] == [
+        (date(2021, 6, 1), date(2022, 12, 31)),
+        (date(2020, 1, 1), date(2020, 12, 31)),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["tác giả: tiêu đề:", "((()))", "OR OR OR", 'title:"', "-", "chuyên mục:", "năm", "tháng 0/0", ":::", "tác giả: -x"],
+)
+def test_odd_syntax_never_raises(text: str) -> None:
+    parse_query(text)

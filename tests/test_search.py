@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from newssearch.config import Settings
 from newssearch.errors import BadRequest, NotFound
 from newssearch.models import SearchRequest, SearchResult
 from newssearch.search import Engine
@@ -303,8 +305,14 @@ def test_json_contract(engine: Engine) -> None:
     assert article["price_vnd"] is None and article["property_type"] is None
 
 
-def test_unfinished_last_word_matches_as_prefix(engine: Engine) -> None:
-    assert ids(engine, "cau vinh tuan ch")[:1] == ids(engine, "cau vinh tuan chau")[:1]
+def test_unfinished_last_word_matches_as_prefix(engine: Engine, sample_index: Path) -> None:
+    # Without freshness: it reorders the two near-tied bridge stories differently
+    # for the two queries (their text scores differ by the prefix weight).
+    timeless = Engine(sample_index, Settings(index_dir=sample_index, recency_weight=0.0))
+    try:
+        assert ids(timeless, "cau vinh tuan ch")[:1] == ids(timeless, "cau vinh tuan chau")[:1]
+    finally:
+        timeless.close()
     assert run(engine, "nguoi yeu th").hits[0].id == "qn-0001"
     # A finished word (followed by a space) is not expanded: "th" alone matches nothing.
     assert not run(engine, "nguoi yeu th").relaxed
@@ -491,3 +499,98 @@ def test_a_phrase_check_cut_half_way_keeps_the_unchecked_candidates(engine: Engi
         partial += phrase.sum() < cut_phrase.sum() < words.sum()
     assert partial > 0  # some checks were cut after some documents, not before the first
     assert (match('nha "nhà phố"', _ExpiresAfter(10**6)) == phrase).all()
+
+
+# -- editors: names, remembered phrases, fields, dates, freshness, export ------
+
+
+def _ids(engine: Engine, q: str, **params: Any) -> list[str]:
+    return [h.id for h in engine.search(SearchRequest.from_params({"q": q, **params})).hits]
+
+
+@pytest.mark.parametrize("query", ["hoang giang", "Hoàng Giang", "HOANG GIANG "])
+def test_author_name_in_the_box_ranks_their_articles_above_mentions(editors_engine: Engine, query: str) -> None:
+    got = _ids(editors_engine, query)
+    # Both of the author's articles first, then the article about someone of that name.
+    assert sorted(got[:2]) == ["bài/2022 số 1", "ed-author"]
+    assert got[2] == "ed-mention"
+
+
+def test_a_remembered_sentence_ranks_its_article_first_wherever_it_is(
+    editors_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newssearch import phrases
+
+    assert "đoàn công tác đã kiểm tra tuyến đê biển" in editors_engine.get("ed-author")["body"][3000:]
+    for query in ("doan cong tac da kiem tra tuyen de bien", "đoàn công tác đã kiểm tra tuyến đê biển"):
+        assert _ids(editors_engine, query)[0] == "ed-author"
+    # Without the phrase check the short article repeating the words wins.
+    monkeypatch.setattr(phrases, "WINDOW", 0)
+    assert _ids(editors_engine, "doan cong tac da kiem tra tuyen de bien")[0] == "ed-scatter"
+
+
+def test_quoted_phrases_stay_exact(editors_engine: Engine) -> None:
+    assert _ids(editors_engine, '"đoàn công tác đã kiểm tra"') == ["ed-author"]
+    assert _ids(editors_engine, '"đê biển đã kiểm tra"') == []
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("tác giả: Hoàng Giang", ["bài/2022 số 1", "ed-author"]),
+        ('author:"hoang giang" cang ca', ["bài/2022 số 1"]),
+        ("tiêu đề: biển", ["ed-mention", "ed-scatter"]),
+        ("chuyên mục: Xã hội", ["ed-author"]),
+        ("category: du lich", ["ed-new", "ed-old"]),
+        ('"triển lãm" OR cảng', ["bài/2022 số 1", "ed-mention"]),
+        ("triển lãm OR cảng", ["ed-mention"]),  # OR joins its neighbours: triển (lãm OR cảng)
+        ("năm 2022", ["bài/2022 số 1", "ed-author"]),
+        ("tháng 6/2022", ["ed-author"]),
+        ("từ 2023 đến 2024 biển", ["ed-mention", "ed-scatter"]),
+        ("tác giả: Ai Đó", []),
+    ],
+)
+def test_editors_syntax(editors_engine: Engine, query: str, expected: list[str]) -> None:
+    assert sorted(_ids(editors_engine, query)) == expected
+
+
+def test_what_the_syntax_cannot_read_is_explained(editors_engine: Engine) -> None:
+    result = editors_engine.search(SearchRequest(q="tháng 13/2022 OR"))
+    assert result.notes == [
+        "Không hiểu thời gian “tháng 13/2022”; đã tìm như từ khóa.",
+        "Bỏ qua “OR” không đứng giữa hai từ.",
+    ]
+    assert result.to_dict()["notes"] == result.notes
+
+
+def test_month_facet(editors_engine: Engine) -> None:
+    result = editors_engine.search(SearchRequest(q="hoang giang"))
+    assert [(v.value, v.label, v.count, v.selected) for v in result.facets["month"]] == [
+        ("2022-06", "06/2022", 1, False),
+        ("2022-07", "07/2022", 1, False),
+        ("2024-03", "03/2024", 1, False),
+    ]
+    chosen = editors_engine.search(SearchRequest.from_params({"q": "hoang giang", "date_from": "2022-06-01", "date_to": "2022-06-30"}))
+    assert [(v.value, v.selected) for v in chosen.facets["month"]] == [("2022-06", True)]
+
+
+def test_freshness_ranks_recent_news_first_and_can_be_turned_off(editors_index: Path) -> None:
+    fresh = Engine(editors_index)
+    timeless = Engine(editors_index, Settings(index_dir=editors_index, recency_weight=0.0))
+    try:
+        assert _ids(fresh, "du lich ha long")[:2] == ["ed-new", "ed-old"]
+        hits = timeless.search(SearchRequest(q="du lich ha long")).hits
+        assert hits[0].score == hits[1].score  # equally relevant without freshness
+        assert _ids(fresh, "du lich ha long", sort="oldest")[:2] == ["ed-old", "ed-new"]
+    finally:
+        fresh.close()
+        timeless.close()
+
+
+def test_iter_documents_streams_every_match_past_the_result_window(engine: Engine) -> None:
+    everything = list(engine.iter_documents(SearchRequest(sort="newest"), batch=7))
+    assert len(everything) == engine.search(SearchRequest()).total == 122
+    assert len({d["id"] for d in everything}) == 122
+    first_page = [h.id for h in engine.search(SearchRequest(q="ha long", per_page=10)).hits]
+    assert [d["id"] for d in engine.iter_documents(SearchRequest(q="ha long"))][:10] == first_page
+    assert list(engine.iter_documents(SearchRequest(q="zzzqqq"))) == []

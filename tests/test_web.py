@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from newssearch.config import Settings
 from newssearch.documents import Article, Listing
 from newssearch.indexer import IndexStore
-from newssearch.models import PARAMS
+from newssearch.models import PARAMS, SearchRequest
 from newssearch.server import app_config, bind_address, gunicorn_options
 from newssearch.web import MAX_CONTENT_LENGTH, MAX_URL_BYTES, create_app
 from newssearch.web.format import (
@@ -45,7 +45,7 @@ from newssearch.web.views import safe_href
 ORIGIN = "https://halongnews.example"
 SEARCH_KEYS = {
     "query", "total", "page", "per_page", "relaxed", "sort", "hits", "facets", "suggestion",
-    "recognized", "took_ms", "pages", "links", "facet_errors", "limits", "timed_out", "ignored", "nearest",
+    "recognized", "took_ms", "pages", "links", "facet_errors", "limits", "timed_out", "ignored", "nearest", "notes",
 }
 HIT_KEYS = {
     "id", "type", "title", "title_html", "url", "snippet", "published", "category", "author",
@@ -1024,6 +1024,7 @@ RESPONSES = [
     ("/api/documents/{doc_id}/related", "/api/documents/nope/related", 404),
     ("/api/stats", "/api/stats", 200),
     ("/api/stats", "/api/stats?x=1", 400),
+    ("/api/export", "/api/export?format=pdf", 400),
     ("/healthz", "/healthz", 200),
 ]
 
@@ -1228,6 +1229,9 @@ def test_whole_number_limits_may_be_written_as_decimals(client: FlaskClient) -> 
 
 # ---------------------------------------------------------------------------
 # Bounded work per request: the time budget and the caps, as the API and the page show them
+
+
+# Editors: export, Atom feed, document pages, the coverage chart, the syntax help
 # ---------------------------------------------------------------------------
 
 
@@ -1296,3 +1300,130 @@ def test_understood_filters_in_api_and_page(client: FlaskClient) -> None:
     # a news-only search reads every word as text
     news = client.get("/api/search?q=ban+can+ho+duoi+3+ty&type=article").get_json()
     assert news["recognized"] == [] or all(r["level"] not in ("price", "transaction") for r in news["recognized"])
+
+
+def editors_client(editors_index: Path) -> FlaskClient:
+    return create_app({"index_dir": editors_index, "TESTING": True}).test_client()
+
+
+@pytest.fixture(scope="module")
+def editors_client(editors_index: Path) -> FlaskClient:
+    return create_app({"index_dir": editors_index, "TESTING": True}).test_client()
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    import csv
+    import io
+
+    assert data.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 with a BOM
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def test_export_csv_streams_every_match(client: FlaskClient, engine: Any) -> None:
+    r = client.get("/api/export?sort=newest")
+    assert r.status_code == 200
+    assert r.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert r.headers["Content-Disposition"] == 'attachment; filename="newssearch-export.csv"'
+    rows = _csv_rows(r.data)
+    assert rows[0] == ["id", "type", "title", "url", "published", "author", "category", "places", "views"]
+    assert len(rows) - 1 == engine.search(SearchRequest()).total
+    listing = next(row for row in rows if row[0] == "bds-0016")
+    assert listing[1] == "listing" and listing[4].endswith("+07:00") and listing[7].endswith("Tỉnh Quảng Ninh")
+
+
+def test_export_takes_the_search_parameters(editors_client: FlaskClient) -> None:
+    rows = _csv_rows(editors_client.get("/api/export?q=t%C3%A1c+gi%E1%BA%A3%3A+Ho%C3%A0ng+Giang&sort=oldest").data)
+    assert [(row[0], row[4], row[5]) for row in rows[1:]] == [
+        ("ed-author", "2022-06-20T09:30:00+07:00", "Hoàng Giang"),
+        ("bài/2022 số 1", "2022-07-01T00:00:00+07:00", "Hoàng Giang"),
+    ]
+    lines = editors_client.get("/api/export?q=hoang+giang&format=jsonl").data.decode().splitlines()
+    assert [json.loads(line)["id"] for line in lines][:1] in (["ed-author"], ["bài/2022 số 1"])
+
+
+def test_export_of_nothing_is_a_header_and_bad_format_is_400(editors_client: FlaskClient) -> None:
+    rows = _csv_rows(editors_client.get("/api/export?q=zzzqqq").data)
+    assert rows == [["id", "type", "title", "url", "published", "author", "category", "places", "views"]]
+    assert editors_client.get("/api/export?q=zzzqqq&format=jsonl").data == b""
+    r = editors_client.get("/api/export?format=xlsx")
+    assert (r.status_code, r.get_json()["error"]["param"]) == (400, "format")
+    assert editors_client.get("/api/export?sort=sideways").status_code == 400
+    # An export has every match: paging does not apply.
+    for name in ("page", "per_page"):
+        r = editors_client.get(f"/api/export?{name}=2")
+        assert (r.status_code, r.get_json()["error"]["param"]) == (400, name)
+
+
+def test_atom_feed_is_valid_and_newest_first(editors_client: FlaskClient) -> None:
+    from xml.etree import ElementTree as ET
+
+    r = editors_client.get("/feed.atom?q=hoang+giang&utm_source=x")
+    assert r.status_code == 200 and r.mimetype == "application/atom+xml"
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    feed = ET.fromstring(r.data)
+    assert feed.tag == "{http://www.w3.org/2005/Atom}feed"
+    for required in ("a:id", "a:title", "a:updated", "a:author/a:name"):
+        assert feed.find(required, ns) is not None, required
+    assert feed.find("a:link[@rel='self']", ns).get("href") == "http://localhost/feed.atom?q=hoang+giang&utm_source=x"
+    assert feed.find("a:link[@rel='alternate']", ns).get("href") == "http://localhost/?q=hoang+giang"
+    entries = feed.findall("a:entry", ns)
+    for entry in entries:
+        for required in ("a:id", "a:title", "a:updated", "a:link"):
+            assert entry.find(required, ns) is not None, required
+    updated = [e.find("a:updated", ns).text for e in entries]
+    assert updated == sorted(updated, reverse=True)
+    assert [e.find("a:title", ns).text for e in entries] == [
+        "Nghệ sĩ Hoàng Giang mở triển lãm tranh về biển",
+        "Mở rộng cảng cá Cái Rồng",
+        "Quảng Ninh khắc phục hậu quả mưa lũ",
+    ]
+    links = [e.find("a:link", ns).get("href") for e in entries]
+    assert links == [
+        "https://halongnews.example/ed-mention.html",
+        "http://localhost/documents/b%C3%A0i/2022%20s%E1%BB%91%201",
+        "http://localhost/documents/ed-author",
+    ]
+    assert entries[2].find("a:published", ns).text == "2022-06-20T09:30:00+07:00"
+
+
+def test_search_page_links_feed_export_chart_and_document_pages(editors_client: FlaskClient) -> None:
+    page = editors_client.get("/?q=hoang+giang").get_data(as_text=True)
+    assert '<link rel="alternate" type="application/atom+xml" title="Tin mới: hoang giang" href="/feed.atom?q=hoang+giang">' in page
+    assert '<a class="feed-link" href="/feed.atom?q=hoang+giang">Theo dõi (Atom)</a>' in page
+    assert '<a class="feed-link" href="/api/export?q=hoang+giang">Tải về CSV</a>' in page
+    # One bar per month, each filtering to its month.
+    bars = re.findall(r'<li><a href="([^"]+)" title="([^"]+)"><span class="bar h(\d+)">', page)
+    assert [(h.replace("&amp;", "&"), t, int(p)) for h, t, p in bars] == [
+        ("/?q=hoang+giang&date_from=2022-06-01&date_to=2022-06-30", "06/2022: 1 kết quả", 100),
+        ("/?q=hoang+giang&date_from=2022-07-01&date_to=2022-07-31", "07/2022: 1 kết quả", 100),
+        ("/?q=hoang+giang&date_from=2024-03-01&date_to=2024-03-31", "03/2024: 1 kết quả", 100),
+    ]
+    # Results without their own URL open their page here, with the query.
+    assert 'href="/documents/ed-author?q=hoang+giang"' in page
+    assert 'href="https://halongnews.example/ed-mention.html"' in page
+    assert "Cú pháp tìm kiếm" in page and "tác giả: Hoàng Giang" in page
+
+
+def test_notes_are_shown_on_the_page(editors_client: FlaskClient) -> None:
+    page = editors_client.get("/?q=th%C3%A1ng+13%2F2022+l%C5%A9").get_data(as_text=True)
+    assert "Không hiểu thời gian “tháng 13/2022”; đã tìm như từ khóa." in page
+
+
+def test_document_page(editors_client: FlaskClient) -> None:
+    r = editors_client.get("/documents/ed-author?q=doan+cong+tac")
+    assert r.status_code == 200
+    page = r.get_data(as_text=True)
+    assert "<h1>Quảng Ninh khắc phục hậu quả mưa lũ</h1>" in page
+    assert '<time datetime="2022-06-20T09:30:00">20/06/2022</time>' in page
+    assert '<span class="author">Hoàng Giang</span>' in page and "Tỉnh Quảng Ninh" in page
+    assert "<mark>đoàn</mark> <mark>công</mark> <mark>tác</mark>" in page  # deep in the body
+    assert 'href="/?q=doan+cong+tac"' in page
+    related = editors_client.get("/documents/ed-scatter").get_data(as_text=True)
+    assert "Tin liên quan" in related and '<a href="/documents/ed-author">Quảng Ninh khắc phục hậu quả mưa lũ</a>' in related
+    plain = editors_client.get("/documents/ed-author").get_data(as_text=True)
+    assert "<mark>" not in plain
+    # Ids with any character.
+    odd = editors_client.get("/documents/b%C3%A0i/2022%20s%E1%BB%91%201")
+    assert odd.status_code == 200 and "Mở rộng cảng cá Cái Rồng" in odd.get_data(as_text=True)
+    missing = editors_client.get("/documents/nope", headers={"Accept": "text/html"})
+    assert missing.status_code == 404 and missing.mimetype == "text/html"

@@ -346,6 +346,38 @@ def search_cmd(query: tuple[str, ...], index_dir: str | None, as_json: bool, **o
     _print_result(result.to_dict())
 
 
+@main.command(
+    "export",
+    params=[p for p in search_cmd.params if p.name not in ("page", "per_page", "as_json", "index_dir")],
+)
+@index_dir_option
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True, help="Output format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-", help="File to write (default: standard output).")
+@friendly_errors
+def export_cmd(query: tuple[str, ...], index_dir: str | None, fmt: str, output: str, **options: Any) -> None:
+    """Export every match of a search (not only the first page) as CSV or JSON Lines.
+
+    Takes the same query and filters as ``search``. CSV is UTF-8 with a BOM
+    (opens in Excel); an empty result is a header-only file.
+    """
+    from .export import iter_export
+    from .models import SearchRequest
+    from .search import Engine
+
+    settings = _settings(index_dir)
+    params: dict[str, Any] = {"q": " ".join(query)}
+    for key, value in options.items():
+        if value in (None, (), ""):
+            continue
+        params["type" if key == "types" else key] = list(value) if isinstance(value, tuple) else value
+    req = SearchRequest.from_params(params, settings)
+    documents = Engine(settings.index_dir, settings).iter_documents(req)
+    # Bytes: the CSV's CRLF line ends must not be translated.
+    with click.open_file(output, "wb") as out:
+        for chunk in iter_export(documents, fmt):
+            out.write(chunk.encode("utf-8"))
+
+
 def _plain(html_text: str) -> str:
     import html as html_mod
 

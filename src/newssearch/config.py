@@ -10,6 +10,7 @@ prints it).
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Callable, Mapping
@@ -70,6 +71,13 @@ class Settings:
     #: Seconds of CPU work one search or suggestion may take before it answers
     #: with what it has (``"timed_out": true``); 0 turns the limit off.
     search_budget: float = field(default=0.3, metadata={"help": "seconds of work per search or suggestion before it answers with what it has (0: no limit)"})
+    #: Freshness in relevance order: a news score is multiplied by
+    #: ``1 + recency_weight * 2 ** (-age_days / half_life)``; 0 turns it off.
+    recency_weight: float = field(default=0.2, metadata={"help": "largest freshness boost in relevance order (0: off)"})
+    #: Half-life of the freshness boost for news, in days.
+    news_half_life_days: float = field(default=365.0, metadata={"help": "half-life of the freshness boost for news (days)"})
+    #: Half-life for listings, in days; 0 (the default) leaves listings unboosted.
+    listing_half_life_days: float = field(default=0.0, metadata={"help": "half-life of the freshness boost for listings (days; 0: off)"})
 
     @classmethod
     def from_env(
@@ -146,9 +154,12 @@ def _from_text(f: Field[Any], raw: str, name: str) -> Any:
     if kind is str:
         return raw
     try:
-        return kind(raw)
+        value = kind(raw)
     except ValueError:
         raise BadRequest(f"{name}={raw!r} is not valid: expected a number", param=name) from None
+    if kind is float and (not math.isfinite(value) or value < 0):
+        raise BadRequest(f"{name}={raw!r} is not valid: expected a number of 0 or more", param=name)
+    return value
 
 
 def read_config_file(path: Path) -> dict[str, Any]:

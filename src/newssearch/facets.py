@@ -9,7 +9,9 @@ selection, as in Algolia and Meilisearch.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
@@ -105,6 +107,7 @@ AREA_BANDS = _bands(
 )
 #: Bedrooms: "at least N" values.
 BEDROOM_VALUES = (1, 2, 3, 4, 5)
+EPOCH = date(1970, 1, 1)
 
 
 #: The documents to count: a mask over all documents, or their numbers.
@@ -139,3 +142,48 @@ def find_band(bands: tuple[Band, ...], lo: float | None, hi: float | None) -> Ba
         if b.lo == lo and b.hi == hi:
             return b
     return None
+
+
+def month_codes(published: npt.NDArray[np.float64]) -> npt.NDArray[np.int32]:
+    """Each document's publication month as ``year * 12 + month - 1`` (-1 when
+    undated), computed once per index snapshot.
+
+    Timestamps are of local times, as indexed (shifted back by the local UTC
+    offset here); only the distinct days become dates in Python.
+    """
+    codes = np.full(len(published), -1, dtype=np.int32)
+    dated = ~np.isnan(published)
+    if not dated.any():
+        return codes
+    offset = datetime.fromtimestamp(float(published[dated][0])).astimezone().utcoffset()
+    shift = offset.total_seconds() if offset is not None else 0.0
+    days, inverse = np.unique(np.floor((published[dated] + shift) / 86_400.0), return_inverse=True)
+    day_months = np.fromiter(
+        ((d.year * 12 + d.month - 1) for d in (EPOCH + timedelta(days=int(x)) for x in days.tolist())),
+        dtype=np.int32,
+        count=len(days),
+    )
+    codes[dated] = day_months[inverse]
+    return codes
+
+
+def month_counts(codes: npt.NDArray[np.int32], mask: Selection) -> list[tuple[str, int]]:
+    """Documents per publication month ("2022-06"), oldest first: coverage over time."""
+    selected = codes[mask]
+    selected = selected[selected >= 0]
+    if not len(selected):
+        return []
+    first = int(selected.min())
+    counts = np.bincount(selected - first)
+    return [
+        (f"{(first + i) // 12:04d}-{(first + i) % 12 + 1:02d}", int(c)) for i, c in enumerate(counts.tolist()) if c
+    ]
+
+
+def month_range(value: str) -> tuple[date, date] | None:
+    """The first and last day of a month facet value ("2022-06"), or None."""
+    try:
+        first = datetime.strptime(value, "%Y-%m").date()
+    except ValueError:
+        return None
+    return first, date(first.year, first.month, calendar.monthrange(first.year, first.month)[1])

@@ -389,6 +389,8 @@ class SearchResult:
     #: When nothing met every filter read from the query: what was missing and
     #: which nearest reading the hits show instead.
     nearest: str | None = None
+    #: Parts of the query that were ignored, explained (Vietnamese).
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -406,5 +408,6 @@ class SearchResult:
             "timed_out": self.timed_out,
             "ignored": self.ignored,
             "nearest": self.nearest,
+            "notes": self.notes,
             "took_ms": round(self.took_ms, 2),
         }

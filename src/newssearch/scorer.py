@@ -11,6 +11,8 @@ ranking explicit:
   other fields (disjunction-max, Elasticsearch's ``best_fields``);
 * optional boosts: the exact diacritics the user typed, adjacent pairs in the
   title (bigrams), every word in the title, the place named in the query;
+* tiers: a document whose whole author name is in the query ranks above the
+  documents that merely mention the name (:func:`author_tier`);
 * adjacency inside summaries and bodies is checked on the stored text of the
   best :data:`RESCORE_WINDOW` candidates only (like Elasticsearch's rescore).
 """
@@ -48,9 +50,12 @@ FIELD_WEIGHTS: dict[str, float] = {
     "body_f": 1.0,
     "title_j": 2.5,
     "meta": 0.6,
+    "author_f": 3.0,
 }
 #: The accent-exact twin of each folded field.
-EXACT_FIELDS: dict[str, str] = {"title_f": "title", "summary_f": "summary", "captions_f": "captions", "body_f": "body"}
+EXACT_FIELDS: dict[str, str] = {
+    "title_f": "title", "summary_f": "summary", "captions_f": "captions", "body_f": "body", "author_f": "author_x",
+}
 TIEBREAK = 0.25
 EXACT_BOOST = 1.0
 TITLE_BIGRAM_BOOST = 1.5
@@ -406,6 +411,7 @@ def score_terms(
     relaxed: bool,
     tiers: list[BoolArray] | None = None,
     deadline: Deadline | None = None,
+    factor: FloatArray | None = None,
 ) -> Scored:
     """Match and score the plain terms of a query.
 
@@ -419,6 +425,8 @@ def score_terms(
     When ``deadline`` expires, the words not matched yet are left out (the
     result is a superset; the first word is always matched) and the remaining
     boosts are skipped.
+    ``factor`` multiplies every score before the tiers are added (freshness,
+    :mod:`newssearch.recency`).
     """
     n = ti.n
     deadline = deadline or unlimited()
@@ -476,6 +484,9 @@ def score_terms(
         if a.accented or b.accented:
             ids, s = ti.bm25("title_bi", f"{a.exact}_{b.exact}")
             score[ids] += s * EXACT_BIGRAM_BOOST
+    author = author_tier(ti, terms)
+    if author is not None:
+        tiers.append(author)
     if len(terms) > 1 and len(found) == len(counts):
         all_in_title = np.ones(n, dtype=bool)
         title_total = np.zeros(n, dtype=np.float32)
@@ -484,6 +495,8 @@ def score_terms(
             title_total[m.ids] += m.title_score * counts[key]
         both = np.flatnonzero(all_in_title)
         score[both] += TITLE_ALL_BOOST * title_total[both]
+    if factor is not None:
+        score *= factor
     if tiers:
         # Tiers, as a sort key before the score: a document in the place the
         # query names ranks above every document that merely mentions the
@@ -492,6 +505,20 @@ def score_terms(
         for tier in tiers:
             score[tier] += top
     return Scored(mask, score)
+
+
+def author_tier(ti: TextIndex, terms: Sequence[QTerm]) -> BoolArray | None:
+    """Documents whose author's every word is in the query (at least two query
+    words, or the only one): "hoang giang" puts Hoàng Giang's articles above
+    the articles that mention someone of that name. None when there is none."""
+    if not terms:
+        return None
+    hits = np.zeros(ti.n, dtype=np.int32)
+    for word in {t.folded for t in terms if not t.parts}:
+        hits[ti.postings("author_f", word).ids] += 1
+    lengths = ti.lengths("author_f")
+    tier = (hits >= min(2, len(terms))) & (hits >= lengths) & (lengths > 0)
+    return tier if tier.any() else None
 
 
 class Adjacency:

@@ -29,7 +29,7 @@ import math
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from datetime import time as dtime
@@ -39,6 +39,7 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from . import clauses
 from . import facets as fc
 from .budget import Deadline, bound_query, term_key, unlimited
 from .config import Settings
@@ -49,6 +50,7 @@ from .indexer import IndexStore, open_servable
 from .listing_filters import effective_price, understood_mask, widen
 from .listing_query import ListingQuery, understand
 from .models import KEYWORD_FILTERS, FacetValue, Hit, SearchRequest, SearchResult
+from .phrases import in_one_area, phrase_bonus, phrase_pattern
 from .places import (
     PlaceMention,
     find_places,
@@ -66,6 +68,7 @@ from .places2025 import (
     ward_2025_key,
 )
 from .query import ParsedQuery, QPhrase, QTerm, parse_query, property_intent
+from .recency import recency_factor
 from .scorer import (
     RESCORE_WINDOW,
     Adjacency,
@@ -143,6 +146,24 @@ class Snapshot:
         return self.index  # type: ignore[no-any-return]
 
 
+@dataclass
+class Selection:
+    """What a request selects, before ordering and paging (see ``Engine._select``)."""
+
+    parsed: ParsedQuery
+    lq: ListingQuery
+    mentions: list[Mentioned]
+    facet_masks: dict[str, BoolArray]
+    base_mask: BoolArray
+    text_mask: BoolArray
+    scores: FloatArray | None
+    final: BoolArray
+    total: int
+    relaxed: bool
+    ignored: dict[str, int]
+    nearest: str | None
+
+
 class Engine:
     """Searches one index folder; thread-safe; follows rebuilds and updates."""
 
@@ -152,6 +173,8 @@ class Engine:
         self._snap: Snapshot | None = None
         self._lock = threading.Lock()
         self._columns = ColumnCache(_place_aliases)
+        self._recency_cache: tuple[tuple[str, int], FloatArray | None] | None = None
+        self._month_cache: tuple[Columns, npt.NDArray[np.int32]] | None = None
 
     # -- snapshot management -------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -216,6 +239,47 @@ class Engine:
     def _search(self, snap: Snapshot, req: SearchRequest, started: float) -> SearchResult:
         cols = snap.columns
         deadline = Deadline(self.settings.search_budget)
+        sel = self._select(snap, req, deadline)
+        parsed, lq, mentions, relaxed, total = sel.parsed, sel.lq, sel.mentions, sel.relaxed, sel.total
+
+        facet_values: dict[str, list[FacetValue]] = {}
+        facet_errors: dict[str, str] = {}
+        if req.facets:
+            facet_values, facet_errors = self._facets(req, cols, sel.text_mask & sel.base_mask, sel.facet_masks)
+
+        start = (req.page - 1) * req.per_page
+        ranked = self._order(snap, req, parsed, sel.final, sel.scores, start + req.per_page, deadline)
+        page = ranked[start : start + req.per_page]
+        terms = list({(term_key(t), t.exact): t for t in parsed.positive_terms()}.values())
+        hits = [self._hit(snap, docnum, score, terms, req.highlight) for docnum, score in page]
+        # "did you mean" reads the whole query, understood words included ("nhà phố hạ long")
+        whole = bound_query(parse_query(req.q))[0] if lq.understood else parsed
+        suggestion = snap.suggester.suggestion(whole, total=total, relaxed=relaxed, deadline=deadline)
+        return SearchResult(
+            query=req.q,
+            total=total,
+            page=req.page,
+            per_page=req.per_page,
+            relaxed=relaxed,
+            hits=hits,
+            facets=facet_values,
+            suggestion=suggestion,
+            took_ms=(time.perf_counter() - started) * 1000,
+            sort=req.sort,
+            recognized=[_mention_dict(m) for m in mentions] + [u.to_dict() for u in lq.understood],
+            facet_errors=facet_errors,
+            timed_out=deadline.timed_out,
+            ignored=sel.ignored,
+            nearest=sel.nearest,
+            notes=parsed.notes,
+        )
+
+    def _select(self, snap: Snapshot, req: SearchRequest, deadline: Deadline) -> Selection:
+        """What a request selects: its query read (listing filters apart from
+        words), the filter masks, the text match and the final set (relaxed
+        when all words find nothing; the nearest reading when the understood
+        filters leave nothing)."""
+        cols = snap.columns
         # Price, area, rooms, type... written in the query are filters, not words to match.
         lq = listing_query(req)
         text = lq.rest if lq.understood else req.q
@@ -263,43 +327,40 @@ class Engine:
                     final, total = candidate, int(np.count_nonzero(candidate))
                     nearest += f". Kết quả gần nhất: {said}"
                     break
+        return Selection(
+            parsed, lq, mentions, facet_masks, base_mask, text_mask, scores, final, total, relaxed, ignored, nearest
+        )
 
-        facet_values: dict[str, list[FacetValue]] = {}
-        facet_errors: dict[str, str] = {}
-        if req.facets:
-            facet_values, facet_errors = self._facets(req, cols, text_mask & base_mask, facet_masks)
-
-        start = (req.page - 1) * req.per_page
+    def _order(
+        self,
+        snap: Snapshot,
+        req: SearchRequest,
+        parsed: ParsedQuery,
+        final: BoolArray,
+        scores: FloatArray | None,
+        limit: int,
+        deadline: Deadline | None = None,
+    ) -> list[tuple[int, float | None]]:
+        """The first ``limit`` documents of ``final`` in the request's order."""
         sort = req.sort
         if sort == "relevance" and parsed.is_empty:
             sort = "newest"
         if sort == "relevance" and scores is not None:
-            ranked = self._rank(snap, parsed, final, scores, start + req.per_page, deadline)
-        else:
-            ranked = [(int(d), None) for d in _sort_docs(cols, final, sort)[: start + req.per_page]]
-        page = ranked[start : start + req.per_page]
-        terms = list({(term_key(t), t.exact): t for t in parsed.positive_terms()}.values())
-        hits = [self._hit(snap, docnum, score, terms, req.highlight) for docnum, score in page]
-        # "did you mean" reads the whole query, understood words included ("nhà phố hạ long")
-        whole = bound_query(parse_query(req.q))[0] if lq.understood else parsed
-        suggestion = snap.suggester.suggestion(whole, total=total, relaxed=relaxed, deadline=deadline)
-        return SearchResult(
-            query=req.q,
-            total=total,
-            page=req.page,
-            per_page=req.per_page,
-            relaxed=relaxed,
-            hits=hits,
-            facets=facet_values,
-            suggestion=suggestion,
-            took_ms=(time.perf_counter() - started) * 1000,
-            sort=req.sort,
-            recognized=[_mention_dict(m) for m in mentions] + [u.to_dict() for u in lq.understood],
-            facet_errors=facet_errors,
-            timed_out=deadline.timed_out,
-            ignored=ignored,
-            nearest=nearest,
-        )
+            return self._rank(snap, parsed, final, scores, limit, deadline)
+        return [(int(d), None) for d in _sort_docs(snap.columns, final, sort)[:limit]]
+
+    def iter_documents(self, req: SearchRequest, batch: int = 500) -> Iterator[dict[str, Any]]:
+        """Every document matching ``req``, in its order, not only one page
+        (exports, feeds). The matching runs now (errors surface here); the
+        stored documents are read ``batch`` at a time as the iterator is
+        consumed, so memory stays bounded by one batch of documents plus the
+        document numbers of the matches."""
+        snap = self.snapshot()
+        sel = self._select(snap, req, unlimited())
+        ranked = self._order(snap, req, sel.parsed, sel.final, sel.scores, sel.total)
+        docs = np.fromiter((d for d, _ in ranked), dtype=np.int64, count=len(ranked))
+        del ranked
+        return _stored(snap, docs, batch)
 
     def _understood(self, snap: Snapshot, lq: ListingQuery) -> BoolArray | None:
         """The documents that satisfy every filter read from the query (None: no such filter)."""
@@ -349,7 +410,7 @@ class Engine:
                 listing = self._columns.vocab.index["type"].get("listing")
                 if groups and listing is not None and property_intent(parsed.terms):
                     tiers.append(cols.codes["type"] == listing)
-                scored = score_terms(ti, parsed, groups, relaxed, tiers, deadline)
+                scored = score_terms(ti, parsed, groups, relaxed, tiers, deadline, self._recency(snap))
                 mask, scores = scored.mask & cols.live, scored.score
             else:
                 mask, scores = cols.live.copy(), np.zeros(ti.n, dtype=np.float32)
@@ -362,6 +423,17 @@ class Engine:
                     scores += m.score
                 if mask.any() and not deadline.expired():
                     mask &= _phrase_mask(snap, phrase, deadline, unreached=True)
+            for group in parsed.any_of:
+                present, best = clauses.alternatives(
+                    ti, group, lambda p: _phrase_mask(snap, p, deadline, unreached=True)
+                )
+                mask &= present
+                scores += best
+        restricted = clauses.restrict(
+            ti, parsed, cols.codes["category"], self._columns.vocab.labels["category"], cols.numbers["published"]
+        )
+        if restricted is not None:
+            mask &= restricted
         for x in parsed.excluded:
             if not mask.any():
                 break
@@ -396,11 +468,18 @@ class Engine:
         if limit <= 0 or not len(docs):
             return []
         window = max(limit, RESCORE_WINDOW)
-        doc_scores = scores[docs]
+        doc_scores = scores[docs].astype(np.float64)
+        covered = {i for _, terms in _place_mentions(parsed.raw, parsed) for i in terms} | set(property_intent(parsed.terms))
+        pattern = phrase_pattern(parsed.terms, parsed.last_is_prefix, len(covered))
+        if pattern is not None:  # a remembered sentence: where it stands word for word, first
+            # An unfinished last word has no postings of its own: the others decide.
+            known = parsed.terms[:-1] if parsed.last_is_prefix else parsed.terms
+            eligible = in_one_area(snap.text, known, docs)
+            doc_scores += phrase_bonus(pattern, docs, doc_scores, eligible, lambda d: _texts(snap, d, full=True))
         if len(docs) > window:
             top = np.argpartition(-doc_scores, window - 1)[:window]
             docs, doc_scores = docs[top], doc_scores[top]
-        rescored = doc_scores.astype(np.float64)
+        rescored = doc_scores
         adjacency = Adjacency(parsed.terms)
         if adjacency.max_bonus:
             best: list[float] = []  # min-heap of the best ``limit`` rescored values so far
@@ -416,6 +495,24 @@ class Engine:
                     heapq.heappushpop(best, float(rescored[i]))
         order = np.lexsort((docs, -rescored))[:limit]
         return [(int(docs[i]), float(rescored[i])) for i in order]
+
+    def _months(self, cols: Columns) -> npt.NDArray[np.int32]:
+        """Every document's month code (for the month facet), cached per column set."""
+        cached = self._month_cache
+        if cached is None or cached[0] is not cols:
+            cached = self._month_cache = (cols, fc.month_codes(cols.numbers["published"]))
+        return cached[1]
+
+    def _recency(self, snap: Snapshot) -> FloatArray | None:
+        """The freshness factor of every document (recomputed hourly and per snapshot)."""
+        key = (snap.version, int(time.time() // 3600))
+        cached = self._recency_cache
+        if cached is None or cached[0] != key:
+            cols = snap.columns
+            listing = self._columns.vocab.index["type"].get("listing", -1)
+            factor = recency_factor(cols.numbers["published"], cols.codes["type"] == listing, self.settings, time.time())
+            cached = self._recency_cache = (key, factor)
+        return cached[1]
 
     # -- filters and facets ----------------------------------------------------
     def _filter_masks(self, req: SearchRequest, cols: Columns) -> tuple[dict[str, BoolArray], BoolArray]:
@@ -519,6 +616,11 @@ class Engine:
         out["year"] = [
             FacetValue(str(int(y)), str(int(y)), int(c), int(y) in req.years)
             for y, c in sorted(zip(years, year_counts, strict=True), reverse=True)
+        ]
+        month = fc.month_range(req.date_from.strftime("%Y-%m")) if req.date_from else None
+        out["month"] = [
+            FacetValue(key, f"{key[5:]}/{key[:4]}", count, month == (req.date_from, req.date_to))
+            for key, count in fc.month_counts(self._months(cols), others("month"))
         ]
         # Rent and sale prices apart: sale bands count sales, rent bands rentals.
         rent = self._rent(cols)
@@ -748,10 +850,20 @@ def _place_groups(mentions: list[Mentioned]) -> list[tuple[list[int], list[str]]
 # ---------------------------------------------------------------------------
 
 
-def _texts(snap: Snapshot, docnum: int) -> tuple[str, str]:
+def _texts(snap: Snapshot, docnum: int, full: bool = False) -> tuple[str, ...]:
+    """A document's summary and the start of its body (with ``full``: its
+    title, summary, captions and whole body)."""
     raw = snap.store.document(docnum)
     body = raw.get("body") or raw.get("description") or ""
+    if full:
+        return raw.get("title") or "", raw.get("summary") or "", "\n".join(raw.get("captions") or ()), body
     return raw.get("summary") or "", body[:RESCORE_TEXT_CHARS]
+
+
+def _stored(snap: Snapshot, docs: npt.NDArray[np.int64], batch: int) -> Iterator[dict[str, Any]]:
+    """The stored documents ``docs``, read ``batch`` at a time."""
+    for i in range(0, len(docs), batch):
+        yield from [snap.store.document(int(d)) for d in docs[i : i + batch]]
 
 
 def _range_mask(

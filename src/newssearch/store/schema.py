@@ -25,8 +25,9 @@ from .codec import fast_format
 #: Bump whenever analysis or the schema changes: an index built with another
 #: version refuses to open and asks for ``newssearch index --rebuild``.
 #: 8: the project's codec, no field boosts in the postings;
-#: 9: the 2025 layout (ward_2025, province_2025), several districts per place.
-SCHEMA_VERSION = 9
+#: 9: the 2025 layout (ward_2025, province_2025), several districts per place;
+#: 10: the author indexed as text ("author_x", "author_f").
+SCHEMA_VERSION = 10
 
 #: "No value" in numeric columns (float64 columns; NaN survives the round trip).
 MISSING = float("nan")
@@ -86,6 +87,10 @@ def build_schema() -> Schema:
         # as a folded phrase plus the exact terms).
         fields[name] = TEXT(analyzer=exact, phrase=name == "title")
         fields[name + "_f"] = TEXT(analyzer=folded)
+    # The author as text, so a name typed in the box finds the byline ("author"
+    # is the facet column). Short: frequencies only, no positions.
+    fields["author_x"] = TEXT(analyzer=exact, phrase=False)
+    fields["author_f"] = TEXT(analyzer=folded, phrase=False)
     # Filters, facets and sorts run on NumPy copies of these columns, never on
     # Whoosh postings, so they are columns only: an indexed NUMERIC field would
     # add 16 precision-tier terms per value (about a third of a listing's postings).
@@ -203,4 +208,6 @@ def to_fields(doc: Article | Listing) -> dict[str, Any]:
         if value:
             fields[name] = value
             fields[name + "_f"] = value
+    if isinstance(doc, Article) and doc.author:
+        fields["author_x"] = fields["author_f"] = doc.author
     return fields

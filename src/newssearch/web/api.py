@@ -11,10 +11,11 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context, url_for
 
 from ..budget import Deadline
 from ..errors import BadRequest
+from ..export import FORMATS, MEDIA_TYPES, iter_export
 from ..models import SearchRequest
 from . import etag, get_engine, get_settings, stats_cached
 from .observe import record_search
@@ -97,6 +98,27 @@ def search() -> Response:
         return search_data(req, result, url_for(".search"), settings)
 
     return cached(build)
+
+
+@bp.get("/export")
+def export() -> Response:
+    """Every match of a search (not one page) as CSV (``format=csv``, the
+    default) or JSON Lines (``format=jsonl``), streamed."""
+    settings = get_settings()
+    params = request.args.to_dict(flat=False)
+    fmt = single(params, "format") or "csv"
+    if fmt not in FORMATS:
+        raise BadRequest(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}", param="format")
+    params.pop("format", None)
+    for name in ("page", "per_page"):
+        if name in params:
+            raise BadRequest(f"an export has every match: {name} does not apply", param=name)
+    req = SearchRequest.from_params(params, settings)
+    documents = get_engine().iter_documents(req)
+    response = Response(stream_with_context(iter_export(documents, fmt)), content_type=MEDIA_TYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="newssearch-export.{fmt}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/suggest")

@@ -106,7 +106,9 @@ def _search_parameters(settings: Settings) -> list[dict[str, Any]]:
             "in": "query",
             "description": (
                 "What to search for, with or without Vietnamese diacritics (`nha pho ha long`). "
-                '`"quoted words"` must stand together; `-word` excludes. Empty: browse by newest. '
+                '`"quoted words"` must stand together; `-word` excludes; `a OR b`; fields `tác giả:`/`author:`, '
+                '`tiêu đề:`/`title:`, `chuyên mục:`/`category:`; date words `năm 2022`, `tháng 6/2022`, '
+                '`từ 2021 đến 2023`. Empty: browse by newest. '
                 f"At most {settings.max_query_length} characters; {MAX_TERMS} distinct words, "
                 f"{MAX_PHRASES} phrases and {MAX_EXCLUDED} exclusions count, the rest are ignored "
                 "(see `ignored` in the result)."
@@ -330,7 +332,7 @@ def _schemas(settings: Settings) -> dict[str, Any]:
             "required": [
                 "query", "total", "page", "per_page", "relaxed", "sort", "hits", "facets",
                 "suggestion", "recognized", "took_ms", "pages", "links", "facet_errors", "limits",
-                "timed_out", "ignored", "nearest",
+                "timed_out", "ignored", "nearest", "notes",
             ],
             "properties": {
                 "query": {"type": "string"},
@@ -348,10 +350,10 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                     "type": "object",
                     "description": (
                         "Facet name (type, category, author, province, district, ward, property_type, "
-                        "transaction, ward_2025, province_2025, direction, legal_status, project, year, "
+                        "transaction, ward_2025, province_2025, direction, legal_status, project, year, month, "
                         "price (sale prices), price_rent (monthly rents; only when there are rentals), area, "
-                        "price_per_m2, bedrooms) "
-                        "-> values with counts."
+                        "price_per_m2, bedrooms) -> values with counts. `month`: `YYYY-MM`, oldest first "
+                        "(coverage over time); its toggle sets `date_from`/`date_to`."
                     ),
                     "additionalProperties": {
                         "type": "array",
@@ -392,6 +394,11 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                         "nearest reading the hits show instead (the price band above...)."
                     ),
                 ),
+                "notes": {
+                    "type": "array",
+                    "description": "Parts of the query that were ignored or read as plain text, explained (Vietnamese).",
+                    "items": {"type": "string"},
+                },
                 "recognized": {
                     "type": "array",
                     "description": (
@@ -684,6 +691,37 @@ def openapi_spec(settings: Settings, max_url_bytes: int = 8000, max_body_bytes: 
                     "responses": _rate_limited(
                         _responses(_ok("SearchResult", "Hits, facets with counts, links.")), settings.rate_limit_search
                     ),
+                }
+            },
+            "/api/export": {
+                "get": {
+                    "operationId": "export",
+                    "summary": "Every match of a search as CSV or JSON Lines",
+                    "description": (
+                        "The parameters of `/api/search` but `page` and `per_page` (every match is "
+                        "streamed, not only the first 10,000; giving them is a 400) plus `format`. Columns: id, type, title, url, "
+                        "published (with +07:00), author, category, places, views. CSV is UTF-8 with a BOM "
+                        "(opens in Excel); no match gives the header row only."
+                    ),
+                    "parameters": [
+                        *(p for p in _search_parameters(settings) if p["name"] not in ("page", "per_page")),
+                        {
+                            "name": "format",
+                            "in": "query",
+                            "description": "`csv` (default) or `jsonl`.",
+                            "schema": _or_blank({"type": "string", "enum": ["csv", "jsonl"]}),
+                        },
+                    ],
+                    "responses": {
+                        **_responses({}, cached=False),
+                        "200": {
+                            "description": "The export, streamed.",
+                            "content": {
+                                "text/csv": {"schema": {"type": "string"}},
+                                "application/x-ndjson": {"schema": {"type": "string"}},
+                            },
+                        },
+                    },
                 }
             },
             "/api/suggest": {

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from ..config import Settings
-from ..facets import AREA_BANDS, PRICE_BANDS
+from ..facets import AREA_BANDS, PRICE_BANDS, month_range
 from ..listing_query import without as query_without
 from ..models import KEYWORD_FILTERS, PARAMS, SORTS, FacetValue, Hit, SearchRequest, SearchResult
 from ..search import listing_query
@@ -129,6 +129,7 @@ def toggle_params(
 
     Keyword facets and ``year`` are multi-select lists; ``price``/``area`` set or
     clear the min/max pair of the band; ``bedrooms`` sets or clears "at least N".
+    ``month`` sets or clears the date range of that month.
     ``siblings`` are the facet's other values (to un-select a value that was
     selected by an alias, such as ``district=ha long``).
     """
@@ -161,6 +162,15 @@ def toggle_params(
                 params[hi_name] = [_num(hi)]
             if facet == "price_rent":  # a rent band is a price among rentals
                 params["transaction"] = ["rent"]
+        return params
+    if facet == "month":  # a month is a date range: the whole month
+        span = month_range(fv.value)
+        if span is None:
+            return None
+        params.pop("date_from", None)
+        params.pop("date_to", None)
+        if not fv.selected:
+            params["date_from"], params["date_to"] = [span[0].isoformat()], [span[1].isoformat()]
         return params
     if facet == "bedrooms":
         params.pop("bedrooms", None)
@@ -355,6 +365,46 @@ def _options(
     return opts
 
 
+#: Longest span of months the chart draws month by month (empty months as gaps).
+TIMELINE_MONTHS = 240
+
+
+def timeline(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Bars of the coverage-over-time chart: one per month from the first to
+    the last month of the ``month`` facet (months without a match are empty
+    gaps, up to :data:`TIMELINE_MONTHS`), with a height in percent of the
+    busiest month and the link that filters to that month; a year label on
+    each January and on the first bar."""
+    months = {m["value"]: m for m in data["facets"].get("month") or []}
+    if not months:
+        return []
+    top = max(int(m["count"]) for m in months.values())
+    first, last = min(months), max(months)
+    index = [int(first[:4]) * 12 + int(first[5:]) - 1, int(last[:4]) * 12 + int(last[5:]) - 1]
+    keys = (
+        [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index[0], index[1] + 1)]
+        if index[1] - index[0] < TIMELINE_MONTHS
+        else sorted(months)
+    )
+    bars = []
+    for i, key in enumerate(keys):
+        m = months.get(key)
+        count = int(m["count"]) if m else 0
+        bars.append(
+            {
+                "label": f"{key[5:]}/{key[:4]}",
+                "count": count,
+                "count_text": format_count(count),
+                # In steps of 5%, drawn by a CSS class: the page's CSP allows no inline style.
+                "height": 5 * max(1, round(20 * count / top)) if count else 0,
+                "url": m.get("toggle_url") if m else None,
+                "selected": bool(m and m["selected"]),
+                "year": key[:4] if i == 0 or key[5:] == "01" else None,
+            }
+        )
+    return bars
+
+
 def page_context(
     req: SearchRequest, data: dict[str, Any], base: str, settings: Settings
 ) -> dict[str, Any]:
@@ -448,6 +498,8 @@ def page_context(
         "timed_out": data["timed_out"],
         "ignored_note": ignored_note(data["ignored"]),
         "nearest": data.get("nearest"),
+        "notes": data.get("notes", []),
+        "timeline": timeline(data) if len(data["facets"].get("month") or []) > 1 else [],
         **page_limits(settings),
     }
 
@@ -462,6 +514,11 @@ def ignored_note(ignored: Mapping[str, int]) -> str | None:
     if not parts:
         return None
     return "Truy vấn quá dài: đã bỏ qua " + ", ".join(parts) + "."
+
+
+def feed_url(base: str, req: SearchRequest) -> str:
+    """The Atom feed of a search: its query and filters, without sort and page."""
+    return link(base, without(req.to_params(), "sort", "per_page"))
 
 
 def page_limits(settings: Settings) -> dict[str, Any]:
