@@ -32,6 +32,8 @@ class Settings:
     cors_origins: tuple[str, ...] = field(default=(), metadata={"help": "CORS allow-list"})
     #: Seconds an indexer waits for another one to finish before giving up.
     lock_timeout: float = field(default=30.0, metadata={"help": "indexer lock wait (s)"})
+    #: A synonyms table (see :mod:`newssearch.synonyms`); default ``<index_dir>/synonyms.txt``.
+    synonyms_file: Path | None = field(default=None, metadata={"help": "synonyms table file"})
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -43,7 +45,7 @@ class Settings:
             if raw is None or raw == "":
                 continue
             try:
-                if f.name == "index_dir":
+                if f.name in ("index_dir", "synonyms_file"):
                     values[f.name] = Path(raw)
                 elif f.name == "cors_origins":
                     values[f.name] = tuple(o.strip() for o in raw.split(",") if o.strip())

@@ -40,6 +40,7 @@ from whoosh.writing import LockError
 from .documents import Article, Listing
 from .errors import IndexLocked, IndexUnavailable, SchemaMismatch, StorageError
 from .ingest import Deletion, IngestSummary, Problem
+from .langmodel import NgramCounter, count_document, write_model
 from .schema import SCHEMA_VERSION, build_schema, to_fields
 from .whoosh_fixes import install as _install_whoosh_fixes
 
@@ -267,8 +268,10 @@ class IndexStore:
                 # fails, and every intermediate commit of a multiprocessing writer
                 # left ~300 MB in the parent (measured: 0.08 → 1.1 GB over 6 commits).
                 batch = None if gen != previous else batch_size
-                self._write_into(gen, items, report, procs, limitmb, batch, progress)
+                counter = NgramCounter()
+                self._write_into(gen, items, report, procs, limitmb, batch, progress, counter)
                 self._write_meta(gen, updated=_now())
+                write_model(gen, counter, fresh=gen != previous)
                 if gen != previous:
                     self._swap(gen)
             except BaseException as exc:
@@ -299,6 +302,7 @@ class IndexStore:
         limitmb: int,
         batch_size: int | None,
         progress: Callable[[int], None] | None,
+        counter: NgramCounter,
     ) -> None:
         ix = whoosh_index.open_dir(str(gen))
         existing = _ExistingIds(ix)
@@ -360,6 +364,7 @@ class IndexStore:
                     if writer is None:
                         writer = open_writer()
                     _put(writer, item, h, replace)
+                    count_document(counter, item)
                     touched[item.id] = h
                     pending += 1
                     if batch_size is not None and pending >= batch_size:
@@ -374,6 +379,7 @@ class IndexStore:
                     if writer is None:
                         writer = open_writer()
                     _put(writer, stub, h, replace)
+                    count_document(counter, stub)
                     touched[stub.id] = h
                     pending += 1
             commit()

@@ -29,6 +29,7 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
+from whoosh import query as wq
 
 from .highlight import fold_same_length
 from .query import ParsedQuery, QTerm
@@ -316,6 +317,8 @@ class SparseMatch:
     in_title: BoolArray
 
 
+#: Text fields (their folded twins keep positions) where a synonym phrase must stand together.
+PHRASE_FIELDS = ("title", "summary", "captions", "body")
 #: Fields whose matches count as "in the title".
 TITLE_FIELDS = frozenset({"title_f", "title_j"})
 
@@ -470,6 +473,52 @@ def add_exact_score(ti: TextIndex, t: QTerm, scratch: Scratch, score: FloatArray
 class Scored:
     mask: BoolArray
     score: FloatArray
+    #: The documents matching every required term as typed (no alternative
+    #: needed); None when no alternatives were given (then it is ``mask``).
+    exact: BoolArray | None = None
+
+
+#: A query word's alternative: words that must all match, and the weight of their score.
+Alternative = tuple[tuple[QTerm, ...], float]
+
+
+def alternative_match(ti: TextIndex, words: Sequence[QTerm], scratch: Scratch) -> SparseMatch:
+    """Documents with the words of an alternative (a synonym phrase such as
+    *bất động sản*: together, in order), their scores summed."""
+    m = sparse_term(ti, words[0], scratch)
+    ids, score, title, in_title = m.ids, m.score, m.title_score, m.in_title
+    for w in words[1:]:
+        o = sparse_term(ti, w, scratch)
+        ids, ia, ib = np.intersect1d(ids, o.ids, assume_unique=True, return_indices=True)
+        score, title, in_title = score[ia] + o.score[ib], title[ia] + o.title_score[ib], in_title[ia] & o.in_title[ib]
+    if len(words) > 1 and len(ids):
+        keep = np.isin(ids, phrase_docs(ti, tuple(w.folded for w in words)))
+        ids, score, title, in_title = ids[keep], score[keep], title[keep], in_title[keep]
+    return SparseMatch(ids, score, title, in_title)
+
+
+def phrase_docs(ti: TextIndex, words: tuple[str, ...]) -> IntArray:
+    """Documents with ``words`` next to each other, in order, in a folded text field (cached)."""
+    key = ("phrase", *words)
+    cached = ti.matches.get(key)
+    if cached is not None:
+        return cached.ids
+    q = wq.Or([wq.Phrase(f"{f}_f", list(words)) for f in PHRASE_FIELDS])
+    ids = np.fromiter(ti.searcher.docs_for_query(q), dtype=np.int64)
+    ids.sort()
+    empty = np.zeros(len(ids), dtype=np.float32)
+    ti.matches.put(key, SparseMatch(ids, empty, empty, np.zeros(len(ids), dtype=bool)))
+    return ids
+
+
+def required_count(n: int) -> int:
+    """How many of ``n`` words a "most words" match needs: all but one of 3-4,
+    two thirds of longer queries (rounded up)."""
+    if n <= 2:
+        return n
+    if n <= 4:
+        return n - 1
+    return -(-2 * n // 3)
 
 
 def score_terms(
@@ -478,6 +527,8 @@ def score_terms(
     place_groups: list[tuple[list[int], list[str]]],
     relaxed: bool,
     tiers: list[BoolArray] | None = None,
+    alternatives: dict[int, list[Alternative]] | None = None,
+    need: int | None = None,
 ) -> Scored:
     """Match and score the plain terms of a query.
 
@@ -486,43 +537,80 @@ def score_terms(
     of its words. Documents in the named place rank in a tier above the
     others, and so do the documents of every mask in ``tiers`` (listings, when
     the query names a kind of property).
+
+    ``alternatives`` maps a term's index to what may stand for it (typo
+    neighbours, synonyms), each scored at its weight. Every required term
+    must match (``relaxed``: any one; ``need``: at least that many, scores
+    scaled by the share matched).
     """
     n = ti.n
     scratch = Scratch(n)
     terms = parsed.terms
     last = len(terms) - 1
     matches = [sparse_term(ti, t, scratch, prefix=parsed.last_is_prefix and i == last) for i, t in enumerate(terms)]
+    exact_present = [_dense_bool(n, m.ids) for m in matches] if alternatives else None
+    for i, alts in (alternatives or {}).items():
+        parts = [(alternative_match(ti, words, scratch), weight) for words, weight in alts]
+        matches[i] = scratch.take_max([(matches[i], 1.0), *parts])
     present = [_dense_bool(n, m.ids) for m in matches]
     score = np.zeros(n, dtype=np.float32)
     for m in matches:
         score[m.ids] += m.score
-    grouped: set[int] = set()
-    clauses: list[BoolArray] = []
     tiers = list(tiers or [])
-    for covered, keys in place_groups:
-        words = np.ones(n, dtype=bool)
-        for i in covered:
-            words &= present[i]
-        in_place = np.zeros(n, dtype=bool)
-        for key in keys:
-            in_place[ti.postings("places", key).ids] = True
-        clauses.append(words | in_place)
-        tiers.append(in_place)
-        grouped.update(covered)
-    clauses.extend(p for i, p in enumerate(present) if i not in grouped)
-    if clauses:
-        mask = np.logical_or.reduce(clauses) if relaxed else np.logical_and.reduce(clauses)
-    else:
+
+    def clauses_of(present: list[BoolArray], add_tiers: bool) -> list[BoolArray]:
+        grouped: set[int] = set()
+        clauses: list[BoolArray] = []
+        for covered, keys in place_groups:
+            words = np.ones(n, dtype=bool)
+            for i in covered:
+                words &= present[i]
+            in_place = np.zeros(n, dtype=bool)
+            for key in keys:
+                in_place[ti.postings("places", key).ids] = True
+            clauses.append(words | in_place)
+            if add_tiers:
+                tiers.append(in_place)
+            grouped.update(covered)
+        clauses.extend(p for i, p in enumerate(present) if i not in grouped)
+        return clauses
+
+    clauses = clauses_of(present, add_tiers=True)
+    if not clauses:
         mask = np.ones(n, dtype=bool)
+    elif relaxed:
+        mask = np.logical_or.reduce(clauses)
+    elif need is not None and need < len(clauses):
+        # Most of the words: each matched word counts, and so does each
+        # adjacent pair of them standing together in the title (a title with
+        # "người yếu thế" is good evidence for "cham lo nguoi yeu the").
+        counts: npt.NDArray[np.int32] = np.sum(clauses, axis=0, dtype=np.int32)
+        for a, b in itertools.pairwise(terms):
+            if not a.parts and not b.parts:
+                counts[ti.postings("title_bi", f"{a.folded}_{b.folded}").ids] += 1
+        mask = counts >= need
+        score *= np.minimum(counts / len(clauses), 1.0).astype(np.float32)
+    else:
+        mask = np.logical_and.reduce(clauses)
+    exact = None
+    if exact_present is not None:
+        exact_clauses = clauses_of(exact_present, add_tiers=False)
+        exact = np.logical_and.reduce(exact_clauses) if exact_clauses else np.ones(n, dtype=bool)
     # Boosts.
     for t in terms:
         if t.accented:
             add_exact_score(ti, t, scratch, score)
-    for a, b in itertools.pairwise(terms):
+    # A word and what stands for it (single-word alternatives, at their weight).
+    forms = [
+        [(t.folded, 1.0)] + [(w[0].folded, weight) for w, weight in (alternatives or {}).get(i, []) if len(w) == 1]
+        for i, t in enumerate(terms)
+    ]
+    for i, (a, b) in enumerate(itertools.pairwise(terms)):
         if a.parts or b.parts:
             continue
-        ids, s = ti.bm25("title_bi", f"{a.folded}_{b.folded}")
-        score[ids] += s * TITLE_BIGRAM_BOOST
+        for (fa, wa), (fb, wb) in itertools.product(forms[i], forms[i + 1]):
+            ids, s = ti.bm25("title_bi", f"{fa}_{fb}")
+            score[ids] += s * (TITLE_BIGRAM_BOOST * wa * wb)
         if a.accented or b.accented:
             ids, s = ti.bm25("title_bi", f"{a.exact}_{b.exact}")
             score[ids] += s * EXACT_BIGRAM_BOOST
@@ -541,7 +629,7 @@ def score_terms(
         top = float(score[mask].max(initial=0.0)) + TIER_MARGIN
         for tier in tiers:
             score[tier] += top
-    return Scored(mask, score)
+    return Scored(mask, score, exact)
 
 
 class Adjacency:

@@ -36,6 +36,7 @@ import numpy.typing as npt
 from whoosh import query as wq
 
 from . import facets as fc
+from .autocomplete import complete
 from .config import Settings
 from .errors import NotFound
 from .highlight import highlight_all, match_spans, snippet
@@ -49,9 +50,28 @@ from .places import (
     normalize_ward,
 )
 from .query import ParsedQuery, QPhrase, QTerm, parse_query, property_intent
+from .repair import (
+    FULL,
+    FUZZY,
+    NONE,
+    PARTIAL,
+    Found,
+    QueryRepair,
+    highlight_terms,
+    merge_alternatives,
+)
 from .schema import KEYWORD_COLUMNS, NUMERIC_COLUMNS, TEXT_FIELDS
-from .scorer import RESCORE_WINDOW, Adjacency, TextIndex, match_term, score_terms
+from .scorer import (
+    RESCORE_WINDOW,
+    Adjacency,
+    Alternative,
+    TextIndex,
+    match_term,
+    required_count,
+    score_terms,
+)
 from .suggest import Suggester
+from .synonyms import USER_FILE, SynonymTable
 from .vietnamese import fold
 from .whoosh_fixes import bytes_column, numeric_column, top_docs
 
@@ -177,6 +197,7 @@ class Snapshot:
     version: str
     suggester: Suggester = field(init=False)
     text: TextIndex = field(init=False)
+    repair: QueryRepair = field(init=False)
     #: Whoosh readers share file handles (seek, then read): two threads reading
     #: through one searcher at once corrupt each other's reads. Every use of a
     #: snapshot holds this lock (gunicorn gthread workers serve requests in threads).
@@ -185,6 +206,8 @@ class Snapshot:
     def __post_init__(self) -> None:
         self.suggester = Suggester(self.searcher)
         self.text = TextIndex(self.searcher)
+        self.repair = QueryRepair(self.gen, self.suggester)
+        self.repair.warm()
 
 
 class Engine:
@@ -196,6 +219,7 @@ class Engine:
         self._snap: Snapshot | None = None
         self._lock = threading.Lock()
         self._columns = ColumnCache()
+        self.synonyms = SynonymTable(self.settings.synonyms_file or Path(index_dir) / USER_FILE)
 
     # -- snapshot management -------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -254,16 +278,26 @@ class Engine:
         all_filters = base_mask.copy()
         for m in facet_masks.values():
             all_filters &= m
-        relaxed = False
-        text_mask, scores = self._match(snap, parsed, mentions, relaxed=False)
-        final = text_mask & all_filters
-        total = int(np.count_nonzero(final))
-        if total == 0 and len(parsed.terms) > 1:
-            relaxed_mask, relaxed_scores = self._match(snap, parsed, mentions, relaxed=True)
-            relaxed_final = relaxed_mask & all_filters
-            if relaxed_final.any():
-                relaxed, text_mask, scores, final = True, relaxed_mask, relaxed_scores, relaxed_final
-                total = int(np.count_nonzero(final))
+        found = self._find(snap, parsed, mentions, all_filters)
+        corrected = suggestion = None
+        if found.level < FULL:
+            # Nothing good as typed: a correction that finds all its words is
+            # shown instead (or, for a verbatim search, suggested).
+            fix = snap.repair.correction(parsed, every=found.level < FUZZY)
+            if fix is not None:
+                fixed_parsed = parse_query(fix.text)
+                fixed_mentions = _place_mentions(fix.text, fixed_parsed)
+                better = self._find(snap, fixed_parsed, fixed_mentions, all_filters)
+                # Results found through typo neighbours stay (they rank every
+                # neighbour); a reading of Telex/VNI, or all the words where
+                # only some matched, replaces them.
+                replace = (fix.keyed or found.level < FUZZY) and not req.verbatim
+                if better.level > found.level and better.level >= FUZZY:
+                    if replace:
+                        parsed, mentions, found, corrected = fixed_parsed, fixed_mentions, better, fix.text
+                    else:
+                        suggestion = fix.text
+        text_mask, scores, final, total, relaxed = found.mask, found.scores, found.final, found.total, found.level == PARTIAL
 
         facet_values: dict[str, list[FacetValue]] = {}
         facet_errors: dict[str, str] = {}
@@ -279,9 +313,8 @@ class Engine:
         else:
             ranked = [(int(d), None) for d in _sort_docs(cols, final, sort)[: start + req.per_page]]
         page = ranked[start : start + req.per_page]
-        terms = parsed.positive_terms()
+        terms = highlight_terms(parsed, found.alternatives, partial=relaxed)
         hits = [self._hit(snap, docnum, score, terms, req.highlight) for docnum, score in page]
-        suggestion = snap.suggester.suggestion(parsed, total=total, relaxed=relaxed)
         return SearchResult(
             query=req.q,
             total=total,
@@ -291,6 +324,7 @@ class Engine:
             hits=hits,
             facets=facet_values,
             suggestion=suggestion,
+            corrected=corrected,
             took_ms=(time.perf_counter() - started) * 1000,
             sort=req.sort,
             recognized=[_mention_dict(m) for m in mentions],
@@ -298,12 +332,66 @@ class Engine:
         )
 
     # -- matching --------------------------------------------------------------
+    def _find(
+        self,
+        snap: Snapshot,
+        parsed: ParsedQuery,
+        mentions: list[tuple[PlaceMention, list[int]]],
+        filters: BoolArray,
+    ) -> Found:
+        """Match with every word (typo neighbours standing in for unknown or
+        rare words), then with neighbours for every word, then most of the
+        words, then any word: the first that finds something."""
+        synonyms = snap.repair.synonym_alternatives(parsed, self.synonyms.get())
+        typos = snap.repair.typo_alternatives(parsed, every=False)
+        n = len(parsed.terms)
+        # (every word may have a typo, relaxed to any word, words needed)
+        steps: list[tuple[bool, bool, int | None]] = [(False, False, None)]
+        if n:
+            steps.append((True, False, None))
+        if n >= 3:
+            steps.append((False, False, required_count(n)))
+        if n >= 2:
+            steps.append((False, True, None))
+        first: Found | None = None
+        for every, relaxed, need in steps:
+            fuzzy = typos
+            if every:
+                fuzzy = snap.repair.typo_alternatives(parsed, every=True)
+                if fuzzy == typos:
+                    continue  # no word has more neighbours: the same query again
+            alternatives = merge_alternatives(synonyms, fuzzy)
+            mask, scores, exact = self._match(snap, parsed, mentions, relaxed, alternatives, need)
+            final = mask & filters
+            total = int(np.count_nonzero(final))
+            if not total:
+                # Kept for the facets: their counts ignore their own selection.
+                first = first or Found(NONE, mask, scores, final, 0, alternatives)
+                continue
+            if relaxed or need is not None:
+                level = PARTIAL
+            elif not fuzzy or (exact is not None and (exact & filters).any()):
+                level = FULL
+            else:
+                level = FUZZY
+            return Found(level, mask, scores, final, total, alternatives)
+        assert first is not None
+        return first
+
     def _match(
-        self, snap: Snapshot, parsed: ParsedQuery, mentions: list[tuple[PlaceMention, list[int]]], relaxed: bool
-    ) -> tuple[BoolArray, FloatArray | None]:
-        """Documents matching the query (live ones only) and their base scores."""
+        self,
+        snap: Snapshot,
+        parsed: ParsedQuery,
+        mentions: list[tuple[PlaceMention, list[int]]],
+        relaxed: bool,
+        alternatives: dict[int, list[Alternative]] | None = None,
+        need: int | None = None,
+    ) -> tuple[BoolArray, FloatArray | None, BoolArray | None]:
+        """Documents matching the query (live ones only), their base scores,
+        and those matching every word as typed (when ``alternatives`` were given)."""
         cols = snap.columns
         ti = snap.text
+        exact: BoolArray | None = None
         if parsed.is_empty:
             mask, scores = cols.live.copy(), None
         else:
@@ -314,8 +402,10 @@ class Engine:
                 listing = self._columns.vocab.index["type"].get("listing")
                 if groups and listing is not None and property_intent(parsed.terms):
                     tiers.append(cols.codes["type"] == listing)
-                scored = score_terms(ti, parsed, groups, relaxed, tiers)
+                scored = score_terms(ti, parsed, groups, relaxed, tiers, alternatives, need)
                 mask, scores = scored.mask & cols.live, scored.score
+                if scored.exact is not None:
+                    exact = scored.exact & mask
             else:
                 mask, scores = cols.live.copy(), np.zeros(ti.n, dtype=np.float32)
             for phrase in parsed.phrases:
@@ -327,7 +417,9 @@ class Engine:
                 mask &= ~match_term(ti, x).present
             else:
                 mask &= ~_docs_mask(snap.searcher, _clause(x), ti.n)
-        return mask, scores
+        if exact is not None:
+            exact &= mask
+        return mask, scores, exact
 
     def _rank(
         self, snap: Snapshot, parsed: ParsedQuery, final: BoolArray, scores: FloatArray, limit: int
@@ -519,7 +611,13 @@ class Engine:
         """Autocomplete for a partial query: frequent phrases, then matching titles."""
         snap = self.snapshot()
         with snap.lock:
-            return snap.suggester.complete(prefix, limit)
+            return complete(snap.suggester, snap.repair, prefix, limit)
+
+    def restore(self, text: str) -> str:
+        """``text`` with the diacritics of its unaccented words restored (lowercase)."""
+        snap = self.snapshot()
+        with snap.lock:
+            return snap.repair.restore(text)
 
     def stats(self) -> dict[str, Any]:
         return self.store.stats()

@@ -1,13 +1,13 @@
-"""Did-you-mean, accent restoration and autocomplete, from the index's own lexicon.
+"""Lookups in the index's own lexicon for accent restoration and autocomplete.
 
-* Accent restoration: for an unaccented query, every accented spelling of each
+* Accent restoration without a language model (an index built before
+  :mod:`newssearch.langmodel` existed): every accented spelling of each
   syllable that the index knows is a candidate (``ha`` -> hà, hạ, há...); the
   best sequence is the one whose adjacent pairs (bigrams) are most frequent in
-  the index, so ``ha long`` -> ``hạ long`` and ``nha dat`` -> ``nhà đất``.
-* Did-you-mean: a folded term the index does not know is replaced by the most
-  frequent known term within a small edit distance, then accents are restored.
-* Autocomplete: frequent title phrases (bigrams) starting with what was typed,
-  then titles whose words match, the last word as a prefix.
+  the index titles, so ``ha long`` -> ``hạ long`` and ``nha dat`` -> ``nhà đất``.
+* Autocomplete's lookups (:mod:`newssearch.autocomplete`): frequent title
+  pairs starting with what was typed, and titles whose words match, the last
+  word as a prefix.
 """
 
 from __future__ import annotations
@@ -19,8 +19,6 @@ from typing import Any
 
 from whoosh import query as wq
 
-from .query import ParsedQuery, QTerm, parse_query
-from .vietnamese import fold
 from .whoosh_fixes import prefix_frequencies, top_docs
 
 _TONES = ("", "\u0301", "\u0300", "\u0309", "\u0303", "\u0323")
@@ -91,6 +89,12 @@ class Suggester:
     def _syllable_df(self, text: str) -> int:
         return self._df("title", text) + self._df("body", text)
 
+    def lexicon(self, fields: tuple[str, ...]) -> Iterator[tuple[str, int]]:
+        """Every term of ``fields`` with its document frequency (a full walk: only
+        used to build the typo index of an index without a language model)."""
+        for field in fields:
+            yield from prefix_frequencies(self.reader, field, "", budget=1_000_000).items()
+
     def _bigram_df(self, text: str) -> int:
         return self._df("title_bi", text)
 
@@ -134,119 +138,22 @@ class Suggester:
             word = prev
         return " ".join(reversed(out))
 
-    def _term_df(self, folded: str) -> int:
-        return self._df("body_f", folded) + self._df("title_f", folded)
+    # -- autocomplete helpers ---------------------------------------------------
+    def title_df(self, folded: str) -> int:
+        """How many titles have the folded word."""
+        return self._df("title_f", folded)
 
-    def correct(self, folded: str, prev: str | None = None, nxt: str | None = None) -> str:
-        """The best known folded term within edit distance 1 (2 for long words).
-
-        Candidates are ranked by how often they stand next to the neighbouring
-        words (folded bigrams), then by document frequency: "nguoi yeu thee"
-        -> "the" (as in "yếu thế"), not the more frequent "thue".
-        """
-        if self._term_df(folded) > 0 or not folded.isalpha():
-            return folded
-        maxdist = 1 if len(folded) <= 5 else 2
-        found: set[str] = set()
-        # Title words only: Whoosh computes the edit distance of every term
-        # sharing the first letter, and the body vocabulary (numbers, names,
-        # foreign words) made this 16% of all search time on the full corpus.
-        for field in ("title_f",):
-            try:
-                found.update(
-                    t.decode() if isinstance(t, bytes) else str(t)
-                    for t in self.reader.terms_within(field, folded, maxdist, prefix=1)
-                )
-            except Exception:
-                continue
-        best, best_key = folded, (0, 0)
-        for cand in found:
-            context = 0
-            if prev:
-                context += self._bigram_df(f"{prev}_{cand}")
-            if nxt:
-                context += self._bigram_df(f"{cand}_{nxt}")
-            key = (context, self._term_df(cand))
-            if key > best_key:
-                best, best_key = cand, key
-        return best
-
-    # -- search-result suggestion ------------------------------------------------
-    def suggestion(self, parsed: ParsedQuery, total: int, relaxed: bool) -> str | None:
-        """"Có phải bạn muốn tìm": a corrected and/or accent-restored query, or None."""
-        terms = [t for t in parsed.terms if not t.parts]
-        if not terms or len(terms) != len(parsed.terms) or parsed.phrases or parsed.excluded:
-            return None
-        words = [t.folded for t in terms]
-        corrected: list[str] = []
-        for i, w in enumerate(words):
-            prev = corrected[i - 1] if i else None
-            nxt = words[i + 1] if i + 1 < len(words) else None
-            # Unknown words are corrected even when the query found something
-            # (e.g. through a joined form); known ones only when nothing matched.
-            if w.isalpha() and (total == 0 or relaxed or self._term_df(w) == 0):
-                corrected.append(self.correct(w, prev, nxt))
-            else:
-                corrected.append(w)
-        words = corrected
-        typed_accents = any(t.accented for t in terms)
-        if typed_accents and words == [t.folded for t in terms]:
-            return None
-        restored = self.restore(words)
-        typed = " ".join(t.exact for t in terms)
-        if fold(restored) == fold(typed) and (typed_accents or restored == typed):
-            return None
-        return restored
-
-    # -- autocomplete --------------------------------------------------------
-    def complete(self, prefix: str, limit: int = 8) -> list[dict[str, Any]]:
-        """Suggestions for a partial query, accent-insensitive."""
-        parsed = parse_query(prefix)
-        terms: list[QTerm] = parsed.terms
-        if not terms:
-            return []
-        ends_with_space = prefix[-1:].isspace()
-        words = [t.folded for t in terms]
-        phrases = [
-            {"text": phrase, "kind": "phrase", "count": count}
-            for phrase, count in self._phrases(words, ends_with_space, limit)
-        ]
-        titles = self._titles(words, ends_with_space, limit)
-        # At most ``limit`` in all: phrases first (up to half), then titles,
-        # then more phrases if titles ran out.
-        out: list[dict[str, Any]] = []
-        seen: set[str] = set()
-        half = (limit + 1) // 2
-        for item in phrases[:half] + titles + phrases[half:]:
-            if item["text"] not in seen and len(out) < limit:
-                seen.add(item["text"])
-                out.append(item)
-        return out
+    def pairs(self, stem: str, top: int) -> list[tuple[str, int]]:
+        """The most frequent folded title pairs (``a_b``) beginning with ``stem``."""
+        return sorted(self._expand("title_bi", stem), key=lambda x: -x[1])[:top]
 
     def _expand(self, field: str, prefix: str, budget: int = 3000) -> Iterator[tuple[str, int]]:
         for text, df in prefix_frequencies(self.reader, field, prefix, budget).items():
             if text.isascii():
                 yield text, df
 
-    def _phrases(self, words: list[str], complete_next: bool, limit: int) -> list[tuple[str, int]]:
-        if complete_next:
-            head, partial = words, ""
-        else:
-            head, partial = words[:-1], words[-1]
-        if head:
-            stem = f"{head[-1]}_{partial}"
-            found = sorted(self._expand("title_bi", stem), key=lambda x: -x[1])[:limit]
-            results = []
-            for term, df in found:
-                nxt = term.split("_", 1)[1]
-                results.append((self.restore([*head, nxt]), df))
-            return results
-        if len(partial) < 2:
-            return []
-        found = sorted(self._expand("title_bi", partial), key=lambda x: -x[1])[:limit]
-        return [(self.restore(term.split("_")), df) for term, df in found]
-
-    def _titles(self, words: list[str], complete_next: bool, limit: int) -> list[dict[str, Any]]:
+    def titles(self, words: list[str], complete_next: bool, limit: int) -> list[dict[str, Any]]:
+        """Titles with every word (folded; the last one as a prefix unless ``complete_next``)."""
         clauses: list[wq.Query] = []
         full = words if complete_next else words[:-1]
         for w in full:
