@@ -14,6 +14,9 @@ queries. Kinds:
   one sentence, as typed (a remembered sentence fragment, without quotes);
   the answer is that article. The folded span occurs in no other body.
 * ``fragment_unaccented`` -- the same span folded.
+* ``telex`` -- the accented span as typed in Telex with the input method off
+  (``Hạ Long`` -> ``Haj Long``, ``đất`` -> ``ddaats``: marks as letter
+  keys, the tone key last).
 * ``district`` -- "<property type> <district short name>", unaccented
   ("nha pho go vap", "can ho quan 7"); every listing of that district (by the
   record's own ``district`` field) is relevant.
@@ -31,6 +34,7 @@ import argparse
 import json
 import random
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -42,7 +46,7 @@ from newssearch.vietnamese import fold, has_diacritics, normalize
 from . import DEFAULT_CORPUS, WORK_DIR
 from .corpus import corpus_files, is_listing_file, iter_records
 
-KNOWN_ITEM_KINDS = ("accented", "unaccented", "partial", "typo")
+KNOWN_ITEM_KINDS = ("accented", "unaccented", "partial", "typo", "telex")
 FRAGMENT_KINDS = ("fragment", "fragment_unaccented")
 KINDS = (*KNOWN_ITEM_KINDS, *FRAGMENT_KINDS, "district")
 SEED = 20260817
@@ -173,8 +177,31 @@ def _typo(word: str, rng: random.Random) -> str:
     return word[1:]
 
 
+#: Telex keys of the quality marks and the tones (combining marks after NFD).
+_TELEX_MARKS = {"\u0302": "", "\u0306": "w", "\u031b": "w"}
+_TELEX_TONES = {"\u0301": "s", "\u0300": "f", "\u0309": "r", "\u0303": "x", "\u0323": "j"}
+
+
+def telex(word: str) -> str:
+    """``word`` as Telex keys typed with the input method off (``đất`` -> ``ddaats``)."""
+    letters: list[str] = []
+    tone = ""
+    for ch in unicodedata.normalize("NFD", word):
+        if ch in _TELEX_TONES:
+            tone = _TELEX_TONES[ch]
+        elif ch == "\u0302" and letters:
+            letters.append(letters[-1].lower())  # â -> aa, ê -> ee, ô -> oo
+        elif ch in _TELEX_MARKS:
+            letters.append(_TELEX_MARKS[ch])
+        elif ch in "đĐ":
+            letters.append("dd" if ch == "đ" else "Dd")
+        else:
+            letters.append(ch)
+    return "".join(letters) + tone
+
+
 def known_item_variants(span: list[str], rng: random.Random) -> dict[str, str]:
-    """The four known-item query texts for one title span."""
+    """The known-item query texts for one title span."""
     folded = list(_fold_words(span))
     cut = rng.choice([k for k in (2, 3) if k < len(folded[-1])])
     partial = [*folded[:-1], folded[-1][:cut]]
@@ -187,6 +214,7 @@ def known_item_variants(span: list[str], rng: random.Random) -> dict[str, str]:
         "unaccented": " ".join(folded),
         "partial": " ".join(partial),
         "typo": " ".join(typo),
+        "telex": " ".join(telex(w) for w in span),
     }
 
 

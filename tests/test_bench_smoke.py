@@ -233,8 +233,9 @@ def _one_edit(a: str, b: str) -> bool:
 def test_known_item_variants(seed: int) -> None:
     span = ["Nông", "dân", "miền", "Tây", "thu", "hoạch"]
     v = known_item_variants(span, random.Random(seed))
-    assert sorted(v) == ["accented", "partial", "typo", "unaccented"]
+    assert sorted(v) == ["accented", "partial", "telex", "typo", "unaccented"]
     assert v["accented"] == "Nông dân miền Tây thu hoạch"
+    assert v["telex"] == "Noong daan mieenf Taay thu hoachj"
     assert v["unaccented"] == "nong dan mien tay thu hoach"
     assert v["partial"] in ("nong dan mien tay thu ho", "nong dan mien tay thu hoa")
     typo, clean = v["typo"].split(), v["unaccented"].split()

@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from newssearch.cli import main, sample_paths
@@ -47,6 +48,36 @@ def test_index_search_stats_delete(tmp_path: Path) -> None:
 
     code, out, _ = invoke("related", "qn-0008", "--index-dir", idx)
     assert code == 0 and "Tuần Châu" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "first_line"),
+    [
+        (["nha dat ha long"], "nhà đất hạ long"),
+        (["nguoi", "yeu", "the"], "người yếu thế"),
+        (["Cau vinh Tuan Chau, 2023"], "cầu vịnh tuần châu, 2023"),
+        (["q7 xyzw"], "q7 xyzw"),
+    ],
+)
+def test_restore(sample_cli_index: str, args: list[str], first_line: str) -> None:
+    code, out, _ = invoke("restore", *args, "--index-dir", sample_cli_index)
+    assert code == 0 and out.splitlines()[0] == first_line
+
+
+def test_search_shows_the_correction_and_verbatim_searches_as_typed(sample_cli_index: str) -> None:
+    code, out, _ = invoke("search", "nhaf ddaats haj long", "--index-dir", sample_cli_index, "--limit", "1")
+    assert code == 0 and "Đang hiển thị kết quả cho: nhà đất hạ long" in out
+    code, out, _ = invoke("search", "nhaf ddaats haj long", "--verbatim", "--index-dir", sample_cli_index, "--json")
+    data = json.loads(out)
+    assert code == 0 and data["corrected"] is None and data["suggestion"] == "nhà đất hạ long"
+
+
+@pytest.fixture(scope="module")
+def sample_cli_index(tmp_path_factory: pytest.TempPathFactory) -> str:
+    idx = str(tmp_path_factory.mktemp("cli") / "idx")
+    code, _, _ = invoke("index", *map(str, sample_paths()), "--index-dir", idx)
+    assert code == 0
+    return idx
 
 
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:

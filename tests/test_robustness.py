@@ -657,7 +657,8 @@ def test_full_disk_incremental_run_keeps_the_previous_index(tiny_disk: Path) -> 
     assert info.value.status == 507
     # Everything committed before is there, for an open engine and a new one.
     assert engine.search(SearchRequest(q="cũ")).total == 40
-    assert engine.search(SearchRequest(q="mới")).total == 0
+    # (Not the total: "mới" alone may match typo neighbours in the old documents.)
+    assert not [h.id for h in engine.search(SearchRequest(q="mới", per_page=100)).hits if h.id.startswith("new")]
     fresh = Engine(root)
     assert fresh.stats()["documents"] == 40
     fresh.close()

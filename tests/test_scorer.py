@@ -290,7 +290,7 @@ def test_pruned_adjacency_rescore_ranks_like_rescoring_every_candidate(
         out = []
         for q in queries:
             parsed = parse_query(q)
-            mask, scores = engine._match(snap, parsed, [], relaxed=True)
+            mask, scores, _exact = engine._match(snap, parsed, [], relaxed=True)
             assert scores is not None
             out.append(engine._rank(snap, parsed, mask, scores, limit))
         return out
@@ -317,3 +317,26 @@ def test_term_matches_are_cached_read_only_and_reused(engine: Engine) -> None:
     assert cached is not None and not cached.score.flags.writeable
     again = match_term(ti, t)
     assert np.array_equal(first.score, again.score) and np.array_equal(first.present, again.present)
+
+
+@pytest.mark.parametrize(("n", "need"), [(1, 1), (2, 2), (3, 2), (4, 3), (5, 4), (6, 4), (9, 6), (12, 8)])
+def test_required_count_most_words(n: int, need: int) -> None:
+    from newssearch.scorer import required_count
+
+    assert required_count(n) == need
+
+
+def test_alternatives_match_below_the_word_and_exact_says_where_it_was_typed(engine: Engine) -> None:
+    from newssearch.query import QTerm, parse_query
+    from newssearch.scorer import score_terms
+
+    snap = engine.snapshot()
+    parsed = parse_query("nguoi yeu thee ")
+    plain = score_terms(snap.text, parsed, [], relaxed=False)
+    assert not plain.mask.any() and plain.exact is None
+    the = QTerm("the", "the", False, 10, 14)
+    scored = score_terms(snap.text, parsed, [], relaxed=False, alternatives={2: [((the,), 0.5)]})
+    assert scored.mask.any() and scored.exact is not None and not scored.exact.any()
+    typed = score_terms(snap.text, parse_query("nguoi yeu the "), [], relaxed=False)
+    assert np.array_equal(scored.mask, typed.mask)
+    assert np.all(scored.score[scored.mask] < typed.score[typed.mask])

@@ -238,21 +238,80 @@ def test_snippets_show_original_text_and_are_escaped(engine: Engine) -> None:
 
 
 @pytest.mark.parametrize(
-    ("query", "suggestion"),
+    ("query", "corrected"),
     [
-        ("nha dat", "nhà đất"),
-        ("nguoi yeu the", "người yếu thế"),
-        ("cau tuan chau", "cầu tuần châu"),
+        # Found as typed: an unaccented query that matched is not a mistake.
+        ("nha dat", None),
+        ("nguoi yeu the", None),
+        ("người yếu thế", None),
+        ("cau tuan chau", None),
+        # Typos and Telex/VNI typed without an input method.
         ("nguoi yeu thee", "người yếu thế"),
         ("nha phoo ha long", "nhà phố hạ long"),
+        ("nhaf ddaats haj long", "nhà đất hạ long"),
+        ("nha2 d9a61t ha5 long", "nhà đất hạ long"),
+        # Nothing better to offer: no correction rather than a wrong one.
+        ("cham lo nguoi yeu the", None),
+        ("xqzvwj", None),
+        ("12345", None),
+        ("😀 🏠", None),
+        ("can ho q7 2pn view", None),
     ],
 )
-def test_suggestions(engine: Engine, query: str, suggestion: str) -> None:
-    assert run(engine, query).suggestion == suggestion
+def test_corrections(engine: Engine, query: str, corrected: str | None) -> None:
+    result = run(engine, query)
+    assert (result.corrected, result.suggestion) == (corrected, None)
+    if corrected is not None:
+        # The results shown are those of the correction, which finds every word.
+        again = run(engine, corrected)
+        assert not result.relaxed and result.total == again.total > 0
+        assert [h.id for h in result.hits] == [h.id for h in again.hits]
 
 
-def test_no_suggestion_for_good_accented_query(engine: Engine) -> None:
-    assert run(engine, "người yếu thế").suggestion is None
+def test_verbatim_search_suggests_instead_of_correcting(engine: Engine) -> None:
+    result = run(engine, "nhaf ddaats haj long", verbatim="1")
+    assert (result.corrected, result.suggestion) == (None, "nhà đất hạ long")
+    assert run(engine, "nha dat", verbatim="1").suggestion is None
+
+
+def test_typos_match_their_neighbours_below_exact_matches(engine: Engine) -> None:
+    typed = run(engine, "nha phoo ha long", verbatim="1", per_page="50")
+    exact = run(engine, "nha pho ha long", per_page="50")
+    assert not typed.relaxed and typed.corrected is None
+    assert {h.id for h in exact.hits} <= {h.id for h in typed.hits}
+    # The documents with the word itself come first.
+    assert {h.id for h in typed.hits[:5]} == {h.id for h in exact.hits[:5]}
+    assert all("<mark>phố</mark>" in h.title_html for h in typed.hits[:5])
+    # A known, common word is never read as a typo of another.
+    assert run(engine, "nguoi -nguoi").total == 0
+
+
+def test_relaxed_query_needs_most_words_and_marks_no_lone_stopword(engine: Engine) -> None:
+    result = run(engine, "cham lo nguoi yeu the")
+    assert result.relaxed and 0 < result.total <= 5
+    assert result.hits[0].id == "qn-0001"
+    assert "<mark>người</mark> <mark>yếu</mark> <mark>thế</mark>" in result.hits[0].title_html
+    for hit in result.hits[1:]:
+        assert "<mark>the</mark>" not in (hit.title_html + hit.snippet).lower()
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["a b c d e f g h i j k l m n o p q r s t u v x y", "ha " * 60, "qwxzjk vbnmlp zzqqxx wwkkjj", "0 1 2 3 4 5 6 7 8 9", "nhà 🏠 house дом 家"],
+)
+def test_odd_queries_are_bounded_and_never_corrected_wrongly(engine: Engine, query: str) -> None:
+    import time
+
+    started = time.perf_counter()
+    result = run(engine, query)
+    assert time.perf_counter() - started < 2.0
+    assert result.corrected is None and result.suggestion is None
+
+
+def test_abbreviations_match_their_expansions(engine: Engine, tmp_path: Any) -> None:
+    expanded = set(ids(engine, '"bat dong san"', per_page="50"))
+    abbreviated = set(ids(engine, "bds", per_page="50"))
+    assert expanded and expanded <= abbreviated
 
 
 def test_autocomplete(engine: Engine) -> None:
@@ -261,7 +320,44 @@ def test_autocomplete(engine: Engine) -> None:
     titles = [s for s in engine.suggest("cau vinh tuan") if s["kind"] == "title"]
     assert titles and all("Tuần Châu" in s["text"] for s in titles)
     assert engine.suggest("") == [] and engine.suggest("   ") == []
-    assert engine.suggest("Nhà Ph") == engine.suggest("nha ph")
+    assert [s["text"] for s in engine.suggest("Nhà Ph")] == texts
+
+
+@pytest.mark.parametrize(
+    ("prefix", "first"),
+    [
+        ("nha ph", {"text": "nhà phố", "kind": "phrase", "html": "<b>nhà ph</b>ố"}),
+        ("ha l", {"text": "hạ long", "kind": "phrase", "html": "<b>hạ l</b>ong"}),
+        # Telex and typos in finished words are read as the word they stand for.
+        ("nhaf ph", {"text": "nhà phố", "kind": "phrase", "html": "<b>nhà ph</b>ố"}),
+        ("nha phoo ", {"text": "nhà phố harbor", "kind": "phrase", "html": "<b>nhà phố</b> harbor"}),
+    ],
+)
+def test_autocomplete_phrases_bold_what_was_typed(engine: Engine, prefix: str, first: dict[str, str]) -> None:
+    got = engine.suggest(prefix)[0]
+    assert {k: got[k] for k in first} == first
+
+
+def test_autocomplete_offers_no_fragments_and_escapes(engine: Engine) -> None:
+    # "tỉnh thông" (of "tỉnh thông qua") is two words that meet, not a phrase.
+    assert all(s["kind"] == "title" for s in engine.suggest("tin"))
+    for s in engine.suggest("ha"):
+        assert "<b>" in s["html"] and "<script" not in s["html"]
+    for prefix in ("xqzw", "😀", "<script>", "a " * 100):
+        assert all(s["kind"] == "title" for s in engine.suggest(prefix))
+
+
+def test_synonyms_file_takes_effect_without_a_rebuild(sample_index: Any, tmp_path: Any) -> None:
+    import shutil
+
+    root = tmp_path / "idx"
+    shutil.copytree(sample_index, root, symlinks=True)
+    engine = Engine(root)
+    assert run(engine, "zqhl").total == 0
+    (root / "synonyms.txt").write_text("zqhl, hạ long  # a made-up abbreviation\n", "utf-8")
+    phrase = set(ids(engine, '"hạ long"', per_page="100"))
+    assert phrase and set(ids(engine, "zqhl", per_page="100")) == phrase
+    engine.close()
 
 
 def test_related(engine: Engine) -> None:
@@ -460,8 +556,10 @@ def test_autocomplete_reads_the_last_words_only(engine: Engine, no_time_engine: 
     long_prefix = ("nha pho " * 60)[:500]
     assert engine.suggest(long_prefix) == engine.suggest("nha pho nha pho ")
     deadline = Deadline(1e-9)
-    # Out of time: phrases without their accents restored, no titles.
-    assert engine.suggest("nha p", deadline=deadline) == [{"text": "nha pho", "kind": "phrase", "count": 11}]
+    # Out of time: the phrases, no titles.
+    cut = engine.suggest("nha p", deadline=deadline)
+    assert [s["text"] for s in cut] == ["nhà phố"] and {s["kind"] for s in cut} == {"phrase"}
+    assert {s["kind"] for s in engine.suggest("nha p")} == {"phrase", "title"}
     assert deadline.timed_out
 
 

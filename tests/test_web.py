@@ -45,7 +45,7 @@ from newssearch.web.views import safe_href
 ORIGIN = "https://halongnews.example"
 SEARCH_KEYS = {
     "query", "total", "page", "per_page", "relaxed", "sort", "hits", "facets", "suggestion",
-    "recognized", "took_ms", "pages", "links", "facet_errors", "limits", "timed_out", "ignored", "nearest", "notes",
+    "corrected", "recognized", "took_ms", "pages", "links", "facet_errors", "limits", "timed_out", "ignored", "nearest", "notes",
 }
 HIT_KEYS = {
     "id", "type", "title", "title_html", "url", "snippet", "published", "category", "author",
@@ -370,7 +370,8 @@ def test_blank_params_are_ignored(client: FlaskClient) -> None:
 def test_suggest(client: FlaskClient) -> None:
     data = client.get("/api/suggest?q=nha+p").get_json()
     assert data["query"] == "nha p"
-    assert data["suggestions"][0] == {"text": "nhà phố", "kind": "phrase", "count": data["suggestions"][0]["count"]}
+    first = data["suggestions"][0]
+    assert first == {"text": "nhà phố", "kind": "phrase", "count": first["count"], "html": "<b>nhà p</b>hố"}
     assert 1 <= len(data["suggestions"]) <= 8
     for s in data["suggestions"]:
         assert s["kind"] in ("phrase", "title")
@@ -759,11 +760,21 @@ def test_page_chips_for_every_filter(client: FlaskClient) -> None:
     ]
 
 
-def test_page_suggestion_link(client: FlaskClient) -> None:
+def test_page_correction_and_suggestion_links(client: FlaskClient) -> None:
+    # Found as typed: nothing to say.
     html = html_of(client, "/?q=nha+pho+ha+long&type=listing")
-    assert "Có phải bạn muốn tìm:" in html
-    href = link_to(html, "nhà phố hạ long")
-    assert query_of(href) == {"q": ["nhà phố hạ long"], "type": ["listing"]}
+    assert "Có phải bạn muốn tìm" not in html and "Đang hiển thị kết quả cho" not in html
+    # Corrected: the results of the correction, and a link to search as typed.
+    html = html_of(client, "/?q=nha+phoo+ha+long&type=listing")
+    assert "Đang hiển thị kết quả cho <strong>nhà phố hạ long</strong>" in html
+    href = link_to(html, "nha phoo ha long")
+    assert query_of(href) == {"q": ["nha phoo ha long"], "type": ["listing"], "verbatim": ["1"]}
+    # As typed: the correction is offered instead.
+    html = html_of(client, href)
+    assert "Đang hiển thị kết quả cho" not in html
+    assert query_of(link_to(html, "nhà phố hạ long")) == {"q": ["nhà phố hạ long"], "type": ["listing"]}
+    data = client.get("/api/search?q=nha+phoo+ha+long").get_json()
+    assert data["corrected"] == "nhà phố hạ long" and data["links"]["verbatim"].endswith("verbatim=1")
 
 
 def test_page_empty_state(client: FlaskClient) -> None:
@@ -1300,10 +1311,6 @@ def test_understood_filters_in_api_and_page(client: FlaskClient) -> None:
     # a news-only search reads every word as text
     news = client.get("/api/search?q=ban+can+ho+duoi+3+ty&type=article").get_json()
     assert news["recognized"] == [] or all(r["level"] not in ("price", "transaction") for r in news["recognized"])
-
-
-def editors_client(editors_index: Path) -> FlaskClient:
-    return create_app({"index_dir": editors_index, "TESTING": True}).test_client()
 
 
 @pytest.fixture(scope="module")

@@ -324,6 +324,7 @@ def rollback_cmd(generation: str | None, index_dir: str | None) -> None:
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True, help="Order.")
 @click.option("--page", default="1", show_default=True, help="Page number.")
 @click.option("--limit", "per_page", default="10", show_default=True, help="Results per page.")
+@click.option("--verbatim", is_flag=True, default=None, help="Search the words as typed (no correction).")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON contract.")
 @friendly_errors
 def search_cmd(query: tuple[str, ...], index_dir: str | None, as_json: bool, **options: Any) -> None:
@@ -337,6 +338,8 @@ def search_cmd(query: tuple[str, ...], index_dir: str | None, as_json: bool, **o
     for key, value in options.items():
         if value in (None, (), ""):
             continue
+        if value is True:
+            value = "1"
         params[rename.get(key, key)] = list(value) if isinstance(value, tuple) else value
     req = SearchRequest.from_params(params, settings)
     result = Engine(settings.index_dir, settings).search(req)
@@ -403,6 +406,8 @@ def _hit_meta(h: dict[str, Any]) -> list[str]:
 def _print_result(data: dict[str, Any]) -> None:
     mode = " (any word: no result had all of them)" if data["relaxed"] else ""
     click.echo(f"{data['total']} results for {data['query']!r}{mode} in {data['took_ms']} ms")
+    if data.get("corrected"):
+        click.echo(f"Đang hiển thị kết quả cho: {data['corrected']} (--verbatim: tìm chính xác {data['query']!r})")
     if data.get("suggestion"):
         click.echo(f"Có phải bạn muốn tìm: {data['suggestion']}")
     if data.get("ignored"):
@@ -436,6 +441,22 @@ def suggest_cmd(prefix: str, index_dir: str | None, limit: int) -> None:
     settings = _settings(index_dir)
     for s in Engine(settings.index_dir, settings).suggest(prefix, limit):
         click.echo(f"{s['kind']:<6} {s['text']}")
+
+
+@main.command("restore")
+@click.argument("text", nargs=-1, required=True)
+@index_dir_option
+@friendly_errors
+def restore_cmd(text: tuple[str, ...], index_dir: str | None) -> None:
+    """Restore the diacritics of TEXT typed without them ("nha dat ha long" -> "nhà đất hạ long").
+
+    Uses the index's language model (built while indexing); an index built
+    before it had one falls back to the index's title word pairs.
+    """
+    from .search import Engine
+
+    settings = _settings(index_dir)
+    click.echo(Engine(settings.index_dir, settings).restore(" ".join(text)))
 
 
 @main.command("related")

@@ -78,6 +78,8 @@ class Settings:
     news_half_life_days: float = field(default=365.0, metadata={"help": "half-life of the freshness boost for news (days)"})
     #: Half-life for listings, in days; 0 (the default) leaves listings unboosted.
     listing_half_life_days: float = field(default=0.0, metadata={"help": "half-life of the freshness boost for listings (days; 0: off)"})
+    #: A synonyms table (see :mod:`newssearch.synonyms`); empty: ``<index_dir>/synonyms.txt``.
+    synonyms_file: str = field(default="", metadata={"help": "synonyms table, read again when it changes (empty: `synonyms.txt` in the index folder)"})
 
     @classmethod
     def from_env(

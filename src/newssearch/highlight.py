@@ -81,6 +81,30 @@ def match_spans(text: str, terms: Iterable[QTerm]) -> list[tuple[int, int, int]]
     if not terms or not text:
         return []
     text = text[:SCAN_LIMIT]
+    spans = _spans(text, terms)
+    if any(t.weak for t in terms):
+        spans = _drop_lone(text, spans, terms)
+    return spans
+
+
+def _drop_lone(text: str, spans: list[tuple[int, int, int]], terms: list[QTerm]) -> list[tuple[int, int, int]]:
+    """Spans of weak terms kept only when another span is next to them (space between)."""
+
+    def joined(a: tuple[int, int, int], b: tuple[int, int, int]) -> bool:
+        return not text[a[1] : b[0]].strip()
+
+    out = []
+    for k, span in enumerate(spans):
+        if terms[span[2]].weak:
+            before = k > 0 and joined(spans[k - 1], span) and not terms[spans[k - 1][2]].weak
+            after = k + 1 < len(spans) and joined(span, spans[k + 1]) and not terms[spans[k + 1][2]].weak
+            if not (before or after):
+                continue
+        out.append(span)
+    return out
+
+
+def _spans(text: str, terms: list[QTerm]) -> list[tuple[int, int, int]]:
     fast = _fast_spans(text, terms)
     if fast is not None:
         return fast

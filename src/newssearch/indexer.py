@@ -53,6 +53,7 @@ from .errors import (
 )
 from .ids import normalize_id
 from .ingest import Deletion, IngestSummary, Problem
+from .langmodel import NgramCounter, count_document, write_model
 from .store import SCHEMA_VERSION, create_index, open_index, open_writer, to_fields
 from .store import generations as gens
 from .store.generations import CURRENT, META_FILE, GenerationInfo
@@ -323,7 +324,9 @@ class IndexStore:
                 # fails, and every intermediate commit of a multiprocessing writer
                 # left ~300 MB in the parent (measured: 0.08 → 1.1 GB over 6 commits).
                 batch = None if gen != previous else batch_size
-                self._write_into(gen, items, report, procs, limitmb, batch, progress, on_outcome)
+                counter = NgramCounter()
+                self._write_into(gen, items, report, procs, limitmb, batch, progress, on_outcome, counter)
+                write_model(gen, counter, fresh=gen != previous)
                 self._publish(gen)
                 _fsync_changed(gen, since=started)
                 if gen != previous:
@@ -358,7 +361,8 @@ class IndexStore:
         limitmb: int,
         batch_size: int | None,
         progress: Callable[[int], None] | None,
-        on_outcome: OutcomeCallback | None = None,
+        on_outcome: OutcomeCallback | None,
+        counter: NgramCounter,
     ) -> None:
         ix = open_index(gen)
         tell: OutcomeCallback = on_outcome or (lambda _item, _outcome: None)
@@ -418,6 +422,7 @@ class IndexStore:
                     if writer is None:
                         writer = open_writer(ix, procs, limitmb)
                     _put(writer, item, h, replace)
+                    count_document(counter, item)
                     touched[item.id] = h
                     pending += 1
                     if batch_size is not None and pending >= batch_size:
@@ -434,6 +439,7 @@ class IndexStore:
                     if writer is None:
                         writer = open_writer(ix, procs, limitmb)
                     _put(writer, stub, h, replace)
+                    count_document(counter, stub)
                     touched[stub.id] = h
                     pending += 1
             commit()

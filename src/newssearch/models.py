@@ -64,6 +64,7 @@ PARAMS = (
     "sort",
     "page",
     "per_page",
+    "verbatim",
 )
 TYPES = ("article", "listing")
 #: Most values one repeated filter parameter may carry.
@@ -92,6 +93,8 @@ class SearchRequest:
     per_page: int = 10
     facets: bool = True
     highlight: bool = True
+    #: Search the words exactly as typed: no correction replaces them.
+    verbatim: bool = False
 
     @classmethod
     def from_params(
@@ -174,6 +177,10 @@ class SearchRequest:
         per_page = _single(values, "per_page")
         req.page = _int(values, "page", page, 1, 10**6) if page else 1
         req.per_page = _int(values, "per_page", per_page, 1, settings.max_per_page) if per_page else 10
+        verbatim = _single(values, "verbatim")
+        if verbatim not in (None, "", "0", "1"):
+            raise BadRequest(f"verbatim must be 0 or 1, not {verbatim!r}", param="verbatim")
+        req.verbatim = verbatim == "1"
         if req.page * req.per_page > settings.max_result_window:
             raise BadRequest(
                 f"page {req.page} with per_page {req.per_page} goes past result "
@@ -208,6 +215,8 @@ class SearchRequest:
             out["page"] = [str(self.page)]
         if self.per_page != 10:
             out["per_page"] = [str(self.per_page)]
+        if self.verbatim:
+            out["verbatim"] = ["1"]
         return out
 
 
@@ -391,6 +400,9 @@ class SearchResult:
     nearest: str | None = None
     #: Parts of the query that were ignored, explained (Vietnamese).
     notes: list[str] = field(default_factory=list)
+    #: The corrected query whose results are shown, when the query as typed
+    #: found nothing good ("Đang hiển thị kết quả cho …"); None otherwise.
+    corrected: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -403,6 +415,7 @@ class SearchResult:
             "hits": [h.to_dict() for h in self.hits],
             "facets": {k: [v.to_dict() for v in vs] for k, vs in self.facets.items()},
             "suggestion": self.suggestion,
+            "corrected": self.corrected,
             "recognized": self.recognized,
             "facet_errors": self.facet_errors,
             "timed_out": self.timed_out,

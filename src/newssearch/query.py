@@ -48,6 +48,9 @@ class QTerm:
     end: int
     parts: tuple[str, ...] = ()
     exact_parts: tuple[str, ...] = ()
+    #: Highlighted only next to another match (a stop-like or one-letter word
+    #: of a relaxed query: alone it marks noise).
+    weak: bool = False
 
 
 @dataclass(frozen=True)

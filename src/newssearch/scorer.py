@@ -193,6 +193,8 @@ class SparseMatch:
     in_title: BoolArray
 
 
+#: Text fields (their folded twins keep positions) where a synonym phrase must stand together.
+PHRASE_FIELDS = ("title", "summary", "captions", "body")
 #: Fields whose matches count as "in the title".
 TITLE_FIELDS = frozenset({"title_f", "title_j"})
 
@@ -402,6 +404,50 @@ def add_exact_score(ti: TextIndex, t: QTerm, scratch: Scratch, score: FloatArray
 class Scored:
     mask: BoolArray
     score: FloatArray
+    #: The documents matching every required term as typed (no alternative
+    #: needed); None when no alternatives were given (then it is ``mask``).
+    exact: BoolArray | None = None
+
+
+#: A query word's alternative: words that must all match, and the weight of their score.
+Alternative = tuple[tuple[QTerm, ...], float]
+
+
+def alternative_match(ti: TextIndex, words: Sequence[QTerm], scratch: Scratch) -> SparseMatch:
+    """Documents with the words of an alternative (a synonym phrase such as
+    *bất động sản*: together, in order), their scores summed."""
+    m = sparse_term(ti, words[0], scratch)
+    ids, score, title, in_title = m.ids, m.score, m.title_score, m.in_title
+    for w in words[1:]:
+        o = sparse_term(ti, w, scratch)
+        ids, ia, ib = np.intersect1d(ids, o.ids, assume_unique=True, return_indices=True)
+        score, title, in_title = score[ia] + o.score[ib], title[ia] + o.title_score[ib], in_title[ia] & o.in_title[ib]
+    if len(words) > 1 and len(ids):
+        keep = np.isin(ids, phrase_docs(ti, tuple(w.folded for w in words)))
+        ids, score, title, in_title = ids[keep], score[keep], title[keep], in_title[keep]
+    return SparseMatch(ids, score, title, in_title)
+
+
+def phrase_docs(ti: TextIndex, words: tuple[str, ...]) -> IntArray:
+    """Documents with ``words`` next to each other, in order, in a folded text field (cached)."""
+    key = ("phrase", *words)
+    cached = ti.matches.get(key)
+    if cached is not None:
+        return cached.ids
+    ids, _ = ti.snap.phrase_docs([f"{f}_f" for f in PHRASE_FIELDS], words)
+    empty = np.zeros(len(ids), dtype=np.float32)
+    ti.matches.put(key, SparseMatch(ids, empty, empty, np.zeros(len(ids), dtype=bool)))
+    return ids
+
+
+def required_count(n: int) -> int:
+    """How many of ``n`` words a "most words" match needs: all but one of 3-4,
+    two thirds of longer queries (rounded up)."""
+    if n <= 2:
+        return n
+    if n <= 4:
+        return n - 1
+    return -(-2 * n // 3)
 
 
 def score_terms(
@@ -412,6 +458,8 @@ def score_terms(
     tiers: list[BoolArray] | None = None,
     deadline: Deadline | None = None,
     factor: FloatArray | None = None,
+    alternatives: dict[int, list[Alternative]] | None = None,
+    need: int | None = None,
 ) -> Scored:
     """Match and score the plain terms of a query.
 
@@ -419,68 +467,107 @@ def score_terms(
     index keys): those terms may be satisfied by the document's place instead
     of its words. Documents in the named place rank in a tier above the
     others, and so do the documents of every mask in ``tiers`` (listings, when
-    the query names a kind of property).
+    the query names a kind of property) and the articles whose author the
+    query names.
+
+    ``alternatives`` maps a term's index to what may stand for it (typo
+    neighbours, synonyms), each scored at its weight. Every required term
+    must match (``relaxed``: any one; ``need``: at least that many, scores
+    scaled by the share matched).
 
     A repeated word is matched once (and counts as often as it is repeated).
     When ``deadline`` expires, the words not matched yet are left out (the
     result is a superset; the first word is always matched) and the remaining
-    boosts are skipped.
-    ``factor`` multiplies every score before the tiers are added (freshness,
-    :mod:`newssearch.recency`).
+    boosts are skipped. ``factor`` multiplies every score before the tiers are
+    added (freshness, :mod:`newssearch.recency`).
     """
-    n = ti.n
     deadline = deadline or unlimited()
+    n = ti.n
     scratch = Scratch(n)
     terms = parsed.terms
     last = len(terms) - 1
     # One match per distinct (word, unfinished) pair, in query order.
     keys = [(term_key(t), parsed.last_is_prefix and i == last) for i, t in enumerate(terms)]
     counts = Counter(keys)
-    found: dict[tuple[tuple[str, tuple[str, ...]], bool], tuple[SparseMatch, BoolArray]] = {}
-    for t, key in zip(terms, keys, strict=True):
+    found: dict[tuple[tuple[str, tuple[str, ...]], bool], tuple[SparseMatch, BoolArray, BoolArray]] = {}
+    for i, (t, key) in enumerate(zip(terms, keys, strict=True)):
         if key in found:
             continue
         if found and deadline.expired():
             break
         m = sparse_term(ti, t, scratch, prefix=key[1], deadline=deadline)
-        found[key] = (m, _dense_bool(n, m.ids))
+        as_typed = _dense_bool(n, m.ids)
+        alts = (alternatives or {}).get(i)
+        if alts:
+            parts = [(alternative_match(ti, words, scratch), weight) for words, weight in alts]
+            m = scratch.take_max([(m, 1.0), *parts])
+        found[key] = (m, _dense_bool(n, m.ids) if alts else as_typed, as_typed)
     present = {i: found[key][1] for i, key in enumerate(keys) if key in found}
     score = np.zeros(n, dtype=np.float32)
-    for key, (m, _) in found.items():
+    for key, (m, _, _) in found.items():
         score[m.ids] += m.score * counts[key]
-    grouped: set[int] = set()
-    clauses: list[BoolArray] = []
     tiers = list(tiers or [])
-    for covered, place_keys in place_groups:
-        words = np.ones(n, dtype=bool)
-        for i in covered:
-            if i in present:
-                words &= present[i]
-        in_place = np.zeros(n, dtype=bool)
-        for place_key in place_keys:
-            in_place[ti.postings("places", place_key).ids] = True
-        clauses.append(words | in_place)
-        tiers.append(in_place)
-        grouped.update(covered)
-    # A repeated word adds the same clause again: AND and OR do not change.
-    clauses.extend({id(p): p for i, p in present.items() if i not in grouped}.values())
-    if clauses:
-        mask = np.logical_or.reduce(clauses) if relaxed else np.logical_and.reduce(clauses)
-    else:
+
+    def clauses_of(present: dict[int, BoolArray], add_tiers: bool) -> list[BoolArray]:
+        grouped: set[int] = set()
+        clauses: list[BoolArray] = []
+        for covered, place_keys in place_groups:
+            words = np.ones(n, dtype=bool)
+            for i in covered:
+                if i in present:
+                    words &= present[i]
+            in_place = np.zeros(n, dtype=bool)
+            for place_key in place_keys:
+                in_place[ti.postings("places", place_key).ids] = True
+            clauses.append(words | in_place)
+            if add_tiers:
+                tiers.append(in_place)
+            grouped.update(covered)
+        # A repeated word adds the same clause again: AND and OR do not change.
+        clauses.extend({id(p): p for i, p in present.items() if i not in grouped}.values())
+        return clauses
+
+    clauses = clauses_of(present, add_tiers=True)
+    if not clauses:
         mask = np.ones(n, dtype=bool)
+    elif relaxed:
+        mask = np.logical_or.reduce(clauses)
+    elif need is not None and need < len(clauses):
+        # Most of the words: each matched word counts, and so does each
+        # adjacent pair of them standing together in the title (a title with
+        # "người yếu thế" is good evidence for "cham lo nguoi yeu the").
+        matched: npt.NDArray[np.int32] = np.sum(clauses, axis=0, dtype=np.int32)
+        for a, b in itertools.pairwise(terms):
+            if not a.parts and not b.parts:
+                matched[ti.postings("title_bi", f"{a.folded}_{b.folded}").ids] += 1
+        mask = matched >= need
+        score *= np.minimum(matched / len(clauses), 1.0).astype(np.float32)
+    else:
+        mask = np.logical_and.reduce(clauses)
+    exact = None
+    if alternatives:
+        typed = {i: found[key][2] for i, key in enumerate(keys) if key in found}
+        exact_clauses = clauses_of(typed, add_tiers=False)
+        exact = np.logical_and.reduce(exact_clauses) if exact_clauses else np.ones(n, dtype=bool)
     # Boosts (each one reads postings: skipped once the budget is spent).
     for t in terms:
         if deadline.expired():
             break
         if t.accented:
             add_exact_score(ti, t, scratch, score)
-    for a, b in itertools.pairwise(terms):
+    # A word and what stands for it (single-word alternatives, at their weight).
+    forms = [
+        [(t.folded, 1.0)] + [(w[0].folded, weight) for w, weight in (alternatives or {}).get(i, []) if len(w) == 1]
+        for i, t in enumerate(terms)
+    ]
+    for i, (a, b) in enumerate(itertools.pairwise(terms)):
         if a.parts or b.parts:
             continue
         if deadline.expired():
             break
-        ids, s = ti.bm25("title_bi", f"{a.folded}_{b.folded}")
-        score[ids] += s * TITLE_BIGRAM_BOOST
+        for (fa, wa), (fb, wb) in itertools.product(forms[i], forms[i + 1]):
+            ids, s = ti.bm25("title_bi", f"{fa}_{fb}")
+            score[ids] += s * (TITLE_BIGRAM_BOOST * wa * wb)
         if a.accented or b.accented:
             ids, s = ti.bm25("title_bi", f"{a.exact}_{b.exact}")
             score[ids] += s * EXACT_BIGRAM_BOOST
@@ -490,7 +577,7 @@ def score_terms(
     if len(terms) > 1 and len(found) == len(counts):
         all_in_title = np.ones(n, dtype=bool)
         title_total = np.zeros(n, dtype=np.float32)
-        for key, (m, _) in found.items():
+        for key, (m, _, _) in found.items():
             all_in_title &= _dense_bool(n, m.ids[m.in_title])
             title_total[m.ids] += m.title_score * counts[key]
         both = np.flatnonzero(all_in_title)
@@ -504,7 +591,7 @@ def score_terms(
         top = float(score[mask].max(initial=0.0)) + TIER_MARGIN
         for tier in tiers:
             score[tier] += top
-    return Scored(mask, score)
+    return Scored(mask, score, exact)
 
 
 def author_tier(ti: TextIndex, terms: Sequence[QTerm]) -> BoolArray | None:

@@ -23,6 +23,7 @@ The engine reads the index only through :class:`newssearch.store.IndexSnapshot`.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import heapq
 import itertools
 import math
@@ -41,6 +42,7 @@ import numpy.typing as npt
 
 from . import clauses
 from . import facets as fc
+from .autocomplete import complete
 from .budget import Deadline, bound_query, term_key, unlimited
 from .config import Settings
 from .errors import NewsSearchError, NotFound
@@ -69,11 +71,23 @@ from .places2025 import (
 )
 from .query import ParsedQuery, QPhrase, QTerm, parse_query, property_intent
 from .recency import recency_factor
+from .repair import (
+    FULL,
+    FUZZY,
+    NONE,
+    PARTIAL,
+    Found,
+    QueryRepair,
+    highlight_terms,
+    merge_alternatives,
+)
 from .scorer import (
     RESCORE_WINDOW,
     Adjacency,
+    Alternative,
     TextIndex,
     match_term,
+    required_count,
     score_terms,
     score_weighted_terms,
 )
@@ -81,6 +95,7 @@ from .similar import listing_scores
 from .store import TEXT_FIELDS, ColumnCache, Columns, IndexSnapshot, open_snapshot
 from .store import generations as gens
 from .suggest import Suggester
+from .synonyms import USER_FILE, SynonymTable
 from .vietnamese import fold, tokenize
 
 T = TypeVar("T")
@@ -132,10 +147,13 @@ class Snapshot:
     degraded: str | None = None
     suggester: Suggester = field(init=False)
     text: TextIndex = field(init=False)
+    repair: QueryRepair = field(init=False)
 
     def __post_init__(self) -> None:
         self.text = TextIndex(self.index)
         self.suggester = Suggester(self.index, self.text)
+        self.repair = QueryRepair(self.gen, self.suggester)
+        self.repair.warm()
 
     @property
     def columns(self) -> Columns:
@@ -162,6 +180,14 @@ class Selection:
     relaxed: bool
     ignored: dict[str, int]
     nearest: str | None
+    #: What stood in for the query's words (typo neighbours, synonyms).
+    alternatives: dict[int, list[Alternative]]
+    #: How well the words matched (repair.NONE ... FULL).
+    level: int
+    #: The corrected query whose results are shown, or None.
+    corrected: str | None
+    #: A correction offered but not applied ("Có phải bạn muốn tìm"), or None.
+    suggestion: str | None
 
 
 class Engine:
@@ -175,6 +201,9 @@ class Engine:
         self._columns = ColumnCache(_place_aliases)
         self._recency_cache: tuple[tuple[str, int], FloatArray | None] | None = None
         self._month_cache: tuple[Columns, npt.NDArray[np.int32]] | None = None
+        self.synonyms = SynonymTable(
+            Path(self.settings.synonyms_file) if self.settings.synonyms_file else Path(index_dir) / USER_FILE
+        )
 
     # -- snapshot management -------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -250,11 +279,8 @@ class Engine:
         start = (req.page - 1) * req.per_page
         ranked = self._order(snap, req, parsed, sel.final, sel.scores, start + req.per_page, deadline)
         page = ranked[start : start + req.per_page]
-        terms = list({(term_key(t), t.exact): t for t in parsed.positive_terms()}.values())
+        terms = list({(term_key(t), t.exact): t for t in highlight_terms(parsed, sel.alternatives, partial=relaxed)}.values())
         hits = [self._hit(snap, docnum, score, terms, req.highlight) for docnum, score in page]
-        # "did you mean" reads the whole query, understood words included ("nhà phố hạ long")
-        whole = bound_query(parse_query(req.q))[0] if lq.understood else parsed
-        suggestion = snap.suggester.suggestion(whole, total=total, relaxed=relaxed, deadline=deadline)
         return SearchResult(
             query=req.q,
             total=total,
@@ -263,7 +289,8 @@ class Engine:
             relaxed=relaxed,
             hits=hits,
             facets=facet_values,
-            suggestion=suggestion,
+            suggestion=sel.suggestion,
+            corrected=sel.corrected,
             took_ms=(time.perf_counter() - started) * 1000,
             sort=req.sort,
             recognized=[_mention_dict(m) for m in mentions] + [u.to_dict() for u in lq.understood],
@@ -274,7 +301,7 @@ class Engine:
             notes=parsed.notes,
         )
 
-    def _select(self, snap: Snapshot, req: SearchRequest, deadline: Deadline) -> Selection:
+    def _select(self, snap: Snapshot, req: SearchRequest, deadline: Deadline, correct: bool = True) -> Selection:
         """What a request selects: its query read (listing filters apart from
         words), the filter masks, the text match and the final set (relaxed
         when all words find nothing; the nearest reading when the understood
@@ -300,16 +327,25 @@ class Engine:
         all_filters = base_mask.copy()
         for m in facet_masks.values():
             all_filters &= m
-        relaxed = False
-        text_mask, scores = self._match(snap, parsed, mentions, relaxed=False, deadline=deadline)
-        final = text_mask & all_filters
-        total = int(np.count_nonzero(final))
-        if total == 0 and len(parsed.terms) > 1 and not deadline.expired():
-            relaxed_mask, relaxed_scores = self._match(snap, parsed, mentions, relaxed=True, deadline=deadline)
-            relaxed_final = relaxed_mask & all_filters
-            if relaxed_final.any():
-                relaxed, text_mask, scores, final = True, relaxed_mask, relaxed_scores, relaxed_final
-                total = int(np.count_nonzero(final))
+        found = self._find(snap, parsed, mentions, all_filters, deadline)
+        suggestion: str | None = None
+        if found.level < FULL and correct and not deadline.expired():
+            # Nothing good as typed: a correction of the whole query (understood
+            # listing words included: "nha phoo" is "nhà phố") that finds all its
+            # words is shown instead (for a verbatim search, only suggested).
+            fix = snap.repair.correction(bound_query(parse_query(req.q))[0], every=found.level < FUZZY)
+            if fix is not None:
+                other = self._select(snap, dataclasses.replace(req, q=fix.text), deadline, correct=False)
+                # Results found through typo neighbours stay (they rank every
+                # neighbour); a reading of Telex/VNI, or all the words where
+                # only some matched, replaces them.
+                replace = (fix.keyed or found.level < FUZZY) and not req.verbatim
+                if other.level > found.level and other.level >= FUZZY and not deadline.timed_out:
+                    if replace:
+                        return dataclasses.replace(other, corrected=fix.text)
+                    suggestion = fix.text
+        text_mask, scores, final, total = found.mask, found.scores, found.final, found.total
+        relaxed = found.level == PARTIAL
         nearest: str | None = None
         if total == 0 and understood is not None:
             # Say so, and show the nearest reading (the band above...), never drop a filter silently.
@@ -328,7 +364,8 @@ class Engine:
                     nearest += f". Kết quả gần nhất: {said}"
                     break
         return Selection(
-            parsed, lq, mentions, facet_masks, base_mask, text_mask, scores, final, total, relaxed, ignored, nearest
+            parsed, lq, mentions, facet_masks, base_mask, text_mask, scores, final, total, relaxed, ignored,
+            nearest, found.alternatives, found.level, None, suggestion,
         )
 
     def _order(
@@ -383,15 +420,68 @@ class Engine:
         return None if mask is None else mask & cols.live
 
     # -- matching --------------------------------------------------------------
+    def _find(
+        self,
+        snap: Snapshot,
+        parsed: ParsedQuery,
+        mentions: list[Mentioned],
+        filters: BoolArray,
+        deadline: Deadline,
+    ) -> Found:
+        """Match with every word (typo neighbours standing in for unknown or
+        rare words), then with neighbours for every word, then most of the
+        words, then any word: the first that finds something, while
+        ``deadline`` lasts (the first step always runs)."""
+        synonyms = snap.repair.synonym_alternatives(parsed, self.synonyms.get())
+        typos = snap.repair.typo_alternatives(parsed, every=False)
+        n = len(parsed.terms)
+        # (every word may have a typo, relaxed to any word, words needed)
+        steps: list[tuple[bool, bool, int | None]] = [(False, False, None)]
+        if n:
+            steps.append((True, False, None))
+        if n >= 3:
+            steps.append((False, False, required_count(n)))
+        if n >= 2:
+            steps.append((False, True, None))
+        first: Found | None = None
+        for every, relaxed, need in steps:
+            if first is not None and deadline.expired():
+                break
+            fuzzy = typos
+            if every:
+                fuzzy = snap.repair.typo_alternatives(parsed, every=True)
+                if fuzzy == typos:
+                    continue  # no word has more neighbours: the same query again
+            alternatives = merge_alternatives(synonyms, fuzzy)
+            mask, scores, exact = self._match(snap, parsed, mentions, relaxed, alternatives, need, deadline)
+            final = mask & filters
+            total = int(np.count_nonzero(final))
+            if not total:
+                # Kept for the facets: their counts ignore their own selection.
+                first = first or Found(NONE, mask, scores, final, 0, alternatives)
+                continue
+            if relaxed or need is not None:
+                level = PARTIAL
+            elif not fuzzy or (exact is not None and (exact & filters).any()):
+                level = FULL
+            else:
+                level = FUZZY
+            return Found(level, mask, scores, final, total, alternatives)
+        assert first is not None
+        return first
+
     def _match(
         self,
         snap: Snapshot,
         parsed: ParsedQuery,
         mentions: list[Mentioned],
         relaxed: bool,
+        alternatives: dict[int, list[Alternative]] | None = None,
+        need: int | None = None,
         deadline: Deadline | None = None,
-    ) -> tuple[BoolArray, FloatArray | None]:
-        """Documents matching the query (live ones only) and their base scores.
+    ) -> tuple[BoolArray, FloatArray | None, BoolArray | None]:
+        """Documents matching the query (live ones only), their base scores,
+        and those matching every word as typed (when ``alternatives`` were given).
 
         A phrase's positions are checked only when some candidate has all its
         words, and only while ``deadline`` lasts: the documents it did not
@@ -400,6 +490,7 @@ class Engine:
         deadline = deadline or unlimited()
         cols = snap.columns
         ti = snap.text
+        exact: BoolArray | None = None
         if parsed.is_empty:
             mask, scores = cols.live.copy(), None
         else:
@@ -410,8 +501,12 @@ class Engine:
                 listing = self._columns.vocab.index["type"].get("listing")
                 if groups and listing is not None and property_intent(parsed.terms):
                     tiers.append(cols.codes["type"] == listing)
-                scored = score_terms(ti, parsed, groups, relaxed, tiers, deadline, self._recency(snap))
+                scored = score_terms(
+                    ti, parsed, groups, relaxed, tiers, deadline, self._recency(snap), alternatives, need
+                )
                 mask, scores = scored.mask & cols.live, scored.score
+                if scored.exact is not None:
+                    exact = scored.exact & mask
             else:
                 mask, scores = cols.live.copy(), np.zeros(ti.n, dtype=np.float32)
             for phrase in parsed.phrases:
@@ -445,7 +540,9 @@ class Engine:
                 has_words &= match_term(ti, t).present
             if has_words.any() and not deadline.expired():
                 mask &= ~_phrase_mask(snap, x, deadline, unreached=False)
-        return mask, scores
+        if exact is not None:
+            exact &= mask
+        return mask, scores, exact
 
     def _rank(
         self,
@@ -715,11 +812,15 @@ class Engine:
         ``deadline.timed_out`` tells the caller whether the list was cut short."""
         budget = deadline or Deadline(self.settings.search_budget)
 
-        def complete(snap: Snapshot) -> list[dict[str, Any]]:
+        def suggestions(snap: Snapshot) -> list[dict[str, Any]]:
             budget.start()
-            return snap.suggester.complete(prefix, limit, budget)
+            return complete(snap.suggester, snap.repair, prefix, limit, budget)
 
-        return self._guarded(complete)
+        return self._guarded(suggestions)
+
+    def restore(self, text: str) -> str:
+        """``text`` with the diacritics of its unaccented words restored (lowercase)."""
+        return self._guarded(lambda snap: snap.repair.restore(text))
 
     def stats(self) -> dict[str, Any]:
         """Statistics of the generation being served (``degraded`` says why when it

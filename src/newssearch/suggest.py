@@ -1,13 +1,13 @@
-"""Did-you-mean, accent restoration and autocomplete, from the index's own lexicon.
+"""Lookups in the index's own lexicon for accent restoration and autocomplete.
 
-* Accent restoration: for an unaccented query, every accented spelling of each
+* Accent restoration without a language model (an index built before
+  :mod:`newssearch.langmodel` existed): every accented spelling of each
   syllable that the index knows is a candidate (``ha`` -> hà, hạ, há...); the
   best sequence is the one whose adjacent pairs (bigrams) are most frequent in
-  the index, so ``ha long`` -> ``hạ long`` and ``nha dat`` -> ``nhà đất``.
-* Did-you-mean: a folded term the index does not know is replaced by the most
-  frequent known term within a small edit distance, then accents are restored.
-* Autocomplete: frequent title phrases (bigrams) starting with what was typed,
-  then titles whose words match, the last word as a prefix.
+  the index titles, so ``ha long`` -> ``hạ long`` and ``nha dat`` -> ``nhà đất``.
+* Autocomplete's lookups (:mod:`newssearch.autocomplete`): frequent title
+  pairs starting with what was typed, and titles whose words match, the last
+  word as a prefix.
 """
 
 from __future__ import annotations
@@ -19,11 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from .budget import AUTOCOMPLETE_WORDS, Deadline, unlimited
-from .query import ParsedQuery, QTerm, parse_query
 from .scorer import TextIndex, score_all_of
 from .store import IndexSnapshot
-from .vietnamese import fold
 
 _TONES = ("", "\u0301", "\u0300", "\u0309", "\u0303", "\u0323")
 _QUALITY: dict[str, tuple[str, ...]] = {
@@ -67,7 +64,7 @@ TITLE_EXPANSIONS = 48
 
 
 class Suggester:
-    """Suggestions over one index snapshot."""
+    """Lexicon look-ups over one index snapshot."""
 
     def __init__(self, snap: IndexSnapshot, text: TextIndex) -> None:
         self.snap = snap
@@ -90,6 +87,12 @@ class Suggester:
     def _syllable_df(self, text: str) -> int:
         return self._df("title", text) + self._df("body", text)
 
+    def lexicon(self, fields: tuple[str, ...]) -> Iterator[tuple[str, int]]:
+        """Every term of ``fields`` with its document frequency (a full walk: only
+        used to build the typo index of an index without a language model)."""
+        for field in fields:
+            yield from self.snap.terms_with_prefix(field, "", 1_000_000).items()
+
     def _bigram_df(self, text: str) -> int:
         return self._df("title_bi", text)
 
@@ -107,19 +110,11 @@ class Suggester:
         self._candidates[folded] = result
         return result[:top]
 
-    def restore(self, words: list[str], deadline: Deadline | None = None) -> str:
-        """The most likely accented form of a sequence of folded syllables (Viterbi over bigrams).
-
-        The words as given when ``deadline`` expires before every syllable's
-        spellings are looked up."""
+    def restore(self, words: list[str]) -> str:
+        """The most likely accented form of a sequence of folded syllables (Viterbi over bigrams)."""
         if not words:
             return ""
-        deadline = deadline or unlimited()
-        lattice = []
-        for w in words:
-            if deadline.expired():
-                return " ".join(words)
-            lattice.append(self.candidates(w))
+        lattice = [self.candidates(w) for w in words]
         # best[i][cand] = (score, backpointer)
         best: list[dict[str, tuple[float, str | None]]] = [
             {c: (float(df) * 0.001, None) for c, df in lattice[0]}
@@ -141,124 +136,22 @@ class Suggester:
             word = prev
         return " ".join(reversed(out))
 
-    def _term_df(self, folded: str) -> int:
-        return self._df("body_f", folded) + self._df("title_f", folded)
+    # -- autocomplete helpers ---------------------------------------------------
+    def title_df(self, folded: str) -> int:
+        """How many titles have the folded word."""
+        return self._df("title_f", folded)
 
-    def correct(self, folded: str, prev: str | None = None, nxt: str | None = None) -> str:
-        """The best known folded term within edit distance 1 (2 for long words).
-
-        Candidates are ranked by how often they stand next to the neighbouring
-        words (folded bigrams), then by document frequency: "nguoi yeu thee"
-        -> "the" (as in "yếu thế"), not the more frequent "thue".
-        """
-        if self._term_df(folded) > 0 or not folded.isalpha():
-            return folded
-        maxdist = 1 if len(folded) <= 5 else 2
-        found: set[str] = set()
-        # Title words only: Whoosh computes the edit distance of every term
-        # sharing the first letter, and the body vocabulary (numbers, names,
-        # foreign words) made this 16% of all search time on the full corpus.
-        found.update(self.snap.terms_within("title_f", folded, maxdist, prefix=1))
-        best, best_key = folded, (0, 0)
-        for cand in found:
-            context = 0
-            if prev:
-                context += self._bigram_df(f"{prev}_{cand}")
-            if nxt:
-                context += self._bigram_df(f"{cand}_{nxt}")
-            key = (context, self._term_df(cand))
-            if key > best_key:
-                best, best_key = cand, key
-        return best
-
-    # -- search-result suggestion ------------------------------------------------
-    def suggestion(
-        self, parsed: ParsedQuery, total: int, relaxed: bool, deadline: Deadline | None = None
-    ) -> str | None:
-        """"Có phải bạn muốn tìm": a corrected and/or accent-restored query, or None
-        (also when ``deadline`` expires first: half a correction is no suggestion)."""
-        deadline = deadline or unlimited()
-        terms = [t for t in parsed.terms if not t.parts]
-        if not terms or len(terms) != len(parsed.terms) or parsed.phrases or parsed.excluded:
-            return None
-        words = [t.folded for t in terms]
-        corrected: list[str] = []
-        seen: dict[tuple[str, str | None, str | None], str] = {}  # a repeated word is corrected once
-        for i, w in enumerate(words):
-            prev = corrected[i - 1] if i else None
-            nxt = words[i + 1] if i + 1 < len(words) else None
-            key = (w, prev, nxt)
-            if key not in seen:
-                if deadline.expired():
-                    return None
-                # Unknown words are corrected even when the query found something
-                # (e.g. through a joined form); known ones only when nothing matched.
-                fix = w.isalpha() and (total == 0 or relaxed or self._term_df(w) == 0)
-                seen[key] = self.correct(w, prev, nxt) if fix else w
-            corrected.append(seen[key])
-        words = corrected
-        typed_accents = any(t.accented for t in terms)
-        if typed_accents and words == [t.folded for t in terms]:
-            return None
-        restored = self.restore(words, deadline)
-        if deadline.timed_out:
-            return None
-        typed = " ".join(t.exact for t in terms)
-        if fold(restored) == fold(typed) and (typed_accents or restored == typed):
-            return None
-        return restored
-
-    # -- autocomplete --------------------------------------------------------
-    def complete(self, prefix: str, limit: int = 8, deadline: Deadline | None = None) -> list[dict[str, Any]]:
-        """Suggestions for a partial query, accent-insensitive.
-
-        Only the last :data:`~newssearch.budget.AUTOCOMPLETE_WORDS` words
-        count; titles are skipped when ``deadline`` expires first."""
-        deadline = deadline or unlimited()
-        parsed = parse_query(prefix)
-        terms: list[QTerm] = parsed.terms[-AUTOCOMPLETE_WORDS:]
-        if not terms:
-            return []
-        ends_with_space = prefix[-1:].isspace()
-        words = [t.folded for t in terms]
-        phrases = [
-            {"text": phrase, "kind": "phrase", "count": count}
-            for phrase, count in self._phrases(words, ends_with_space, limit, deadline)
-        ]
-        titles = [] if deadline.expired() else self._titles(words, ends_with_space, limit)
-        # At most ``limit`` in all: phrases first (up to half), then titles,
-        # then more phrases if titles ran out.
-        out: list[dict[str, Any]] = []
-        seen: set[str] = set()
-        half = (limit + 1) // 2
-        for item in phrases[:half] + titles + phrases[half:]:
-            if item["text"] not in seen and len(out) < limit:
-                seen.add(item["text"])
-                out.append(item)
-        return out
+    def pairs(self, stem: str, top: int) -> list[tuple[str, int]]:
+        """The most frequent folded title pairs (``a_b``) beginning with ``stem``."""
+        return sorted(self._expand("title_bi", stem), key=lambda x: -x[1])[:top]
 
     def _expand(self, field: str, prefix: str, budget: int = 3000) -> Iterator[tuple[str, int]]:
         for text, df in self.snap.terms_with_prefix(field, prefix, budget).items():
             if text.isascii():
                 yield text, df
 
-    def _phrases(
-        self, words: list[str], complete_next: bool, limit: int, deadline: Deadline
-    ) -> list[tuple[str, int]]:
-        if complete_next:
-            head, partial = words, ""
-        else:
-            head, partial = words[:-1], words[-1]
-        if head:
-            stem = f"{head[-1]}_{partial}"
-            found = sorted(self._expand("title_bi", stem), key=lambda x: -x[1])[:limit]
-            return [(self.restore([*head, term.split("_", 1)[1]], deadline), df) for term, df in found]
-        if len(partial) < 2:
-            return []
-        found = sorted(self._expand("title_bi", partial), key=lambda x: -x[1])[:limit]
-        return [(self.restore(term.split("_"), deadline), df) for term, df in found]
-
-    def _titles(self, words: list[str], complete_next: bool, limit: int) -> list[dict[str, Any]]:
+    def titles(self, words: list[str], complete_next: bool, limit: int) -> list[dict[str, Any]]:
+        """Titles with every word (folded; the last one as a prefix unless ``complete_next``)."""
         clauses: list[dict[str, Sequence[str]]] = []
         full = words if complete_next else words[:-1]
         for w in full:

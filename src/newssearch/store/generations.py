@@ -37,6 +37,9 @@ CURRENT = "current"
 CHECKSUMS_FILE = "checksums.json"
 #: Files of a generation that change in place or carry no index data.
 UNCHECKED_FILES = frozenset({META_FILE, CHECKSUMS_FILE, "MAIN_WRITELOCK"})
+#: Files of a generation that an incremental run rewrites in place (the
+#: language model of query repair): hashed again at every publish.
+REWRITTEN_FILES = frozenset({"langmodel.npz"})
 #: Generation folders kept on disk after a rebuild (the live one included),
 #: so ``newssearch rollback`` has somewhere to go. ``NEWSSEARCH_KEEP_GENERATIONS``.
 KEEP_GENERATIONS = 3
@@ -115,14 +118,16 @@ def write_checksums(gen: Path) -> dict[str, list[Any]]:
 
     Entries of files already recorded with the same size are kept as they
     were: Whoosh files are immutable, so the old digest is the right one, and
-    only files new since the last publish are read.
+    only files new since the last publish are read (and those of
+    :data:`REWRITTEN_FILES`, which change in place).
     """
     old = read_json(gen / CHECKSUMS_FILE).get("files", {})
     files: dict[str, list[Any]] = {}
     for p in sorted(_data_files(gen)):
         size = p.stat().st_size
         entry = old.get(p.name)
-        files[p.name] = entry if entry and entry[0] == size else [size, file_digest(p)]
+        same = entry and entry[0] == size and p.name not in REWRITTEN_FILES
+        files[p.name] = entry if same else [size, file_digest(p)]
     write_json(gen / CHECKSUMS_FILE, {"algorithm": "blake2b-128", "written": now(), "files": files})
     return files
 

@@ -210,6 +210,12 @@ def _search_parameters(settings: Settings) -> list[dict[str, Any]]:
                 {"type": "integer", "minimum": 1, "maximum": settings.max_per_page, "default": 10}
             ),
         },
+        {
+            "name": "verbatim",
+            "in": "query",
+            "description": "1: search the words as typed; a query that finds nothing good is not corrected.",
+            "schema": {"type": "string", "enum": ["", "0", "1"]},
+        },
     ]
     return params
 
@@ -331,7 +337,7 @@ def _schemas(settings: Settings) -> dict[str, Any]:
             "type": "object",
             "required": [
                 "query", "total", "page", "per_page", "relaxed", "sort", "hits", "facets",
-                "suggestion", "recognized", "took_ms", "pages", "links", "facet_errors", "limits",
+                "suggestion", "corrected", "recognized", "took_ms", "pages", "links", "facet_errors", "limits",
                 "timed_out", "ignored", "nearest", "notes",
             ],
             "properties": {
@@ -399,6 +405,13 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                     "description": "Parts of the query that were ignored or read as plain text, explained (Vietnamese).",
                     "items": {"type": "string"},
                 },
+                "corrected": _nullable(
+                    "string",
+                    description=(
+                        "The corrected query whose results are shown (Đang hiển thị kết quả cho …), "
+                        "when the query as typed found nothing good; `links.verbatim` searches it as typed."
+                    ),
+                ),
                 "recognized": {
                     "type": "array",
                     "description": (
@@ -427,12 +440,13 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                 "took_ms": {"type": "number", "minimum": 0},
                 "links": {
                     "type": "object",
-                    "required": ["self", "prev", "next", "suggestion"],
+                    "required": ["self", "prev", "next", "suggestion", "verbatim"],
                     "properties": {
                         "self": {"type": "string"},
                         "prev": string_or_null,
                         "next": string_or_null,
                         "suggestion": string_or_null,
+                        "verbatim": string_or_null,
                     },
                 },
                 "limits": {"$ref": "#/components/schemas/Limits"},

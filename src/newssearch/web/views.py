@@ -246,14 +246,17 @@ def search_data(req: SearchRequest, result: SearchResult, base: str, settings: S
     prev_url = link(base, page_params(params, req.page - 1)) if req.page > 1 else None
     next_url = link(base, page_params(params, req.page + 1)) if req.page < last_page else None
     suggestion_url = (
-        link(base, {**without(params, "q"), "q": [result.suggestion]}) if result.suggestion else None
+        link(base, {**without(params, "q", "verbatim"), "q": [result.suggestion]}) if result.suggestion else None
     )
+    # "Search exactly as typed": the link shown under a corrected query.
+    verbatim_url = link(base, {**without(params), "verbatim": ["1"]}) if result.corrected else None
     data["pages"] = last_page
     data["links"] = {
         "self": link(base, params),
         "prev": prev_url,
         "next": next_url,
         "suggestion": suggestion_url,
+        "verbatim": verbatim_url,
     }
     data["facet_errors"] = dict(result.facet_errors)
     data["limits"] = limits(settings)
@@ -494,6 +497,8 @@ def page_context(
         "next_url": data["links"]["next"],
         "suggestion": data["suggestion"],
         "suggestion_url": data["links"]["suggestion"],
+        "corrected": data["corrected"],
+        "verbatim_url": data["links"]["verbatim"],
         "relaxed": data["relaxed"],
         "timed_out": data["timed_out"],
         "ignored_note": ignored_note(data["ignored"]),

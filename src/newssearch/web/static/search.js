@@ -73,7 +73,11 @@
       li.setAttribute("data-index", String(i));
       var text = document.createElement("span");
       text.className = "text";
-      text.textContent = s.text;
+      if (s.html) {
+        text.innerHTML = s.html; // escaped by the server; the typed part in <b>
+      } else {
+        text.textContent = s.text;
+      }
       li.appendChild(text);
       var kind = KINDS[s.kind === "title" ? s.type : s.kind];
       if (kind) {
