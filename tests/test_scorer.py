@@ -14,18 +14,9 @@ import pytest
 from newssearch.documents import Article
 from newssearch.indexer import IndexStore
 from newssearch.query import ParsedQuery, QTerm, parse_query
+from newssearch.ranking import RANKING
 from newssearch.scorer import (
-    EXACT_BIGRAM_BOOST,
-    EXACT_BOOST,
     EXACT_FIELDS,
-    FIELD_WEIGHTS,
-    PREFIX_FIELD_WEIGHTS,
-    PREFIX_MIN_LENGTH,
-    PREFIX_WEIGHT,
-    TIEBREAK,
-    TIER_MARGIN,
-    TITLE_ALL_BOOST,
-    TITLE_BIGRAM_BOOST,
     BoolArray,
     FloatArray,
     Scored,
@@ -98,12 +89,12 @@ def _dense(ti: TextIndex, field: str, term: str, weight: float = 1.0) -> tuple[B
 
 
 def ref_match_term(
-    ti: TextIndex, t: QTerm, prefix: bool = False, fields: dict[str, float] = FIELD_WEIGHTS
+    ti: TextIndex, t: QTerm, prefix: bool = False, fields: dict[str, float] = RANKING.field_weights
 ) -> TermMatch:
     """A query term in any field: presence and disjunction-max score.
 
     With ``prefix`` (an unfinished last word), words beginning with the term
-    match too, at :data:`PREFIX_WEIGHT` of their score.
+    match too, at :data:`RANKING.prefix_weight` of their score.
     """
     best = np.zeros(ti.n, dtype=np.float32)
     total = np.zeros(ti.n, dtype=np.float32)
@@ -119,7 +110,7 @@ def ref_match_term(
             in_title |= p
             np.maximum(title_score, s, out=title_score)
     if t.parts:  # a code such as Q.7: its parts, all in one field, count too
-        for field, weight in FIELD_WEIGHTS.items():
+        for field, weight in RANKING.field_weights.items():
             if field == "title_j":
                 continue
             part_present = np.ones(ti.n, dtype=bool)
@@ -135,14 +126,14 @@ def ref_match_term(
             if field == "title_f":
                 in_title |= part_present
                 np.maximum(title_score, part_score, out=title_score)
-    score = best + TIEBREAK * (total - best)
-    if prefix and len(t.folded) >= PREFIX_MIN_LENGTH and t.folded.isalnum():
+    score = best + RANKING.tiebreak * (total - best)
+    if prefix and len(t.folded) >= RANKING.prefix_min_length and t.folded.isalnum():
         for word in ti.expand_prefix(t.folded):
-            other = ref_match_term(ti, QTerm(word, word, False, t.start, t.end), fields=PREFIX_FIELD_WEIGHTS)
+            other = ref_match_term(ti, QTerm(word, word, False, t.start, t.end), fields=RANKING.prefix_field_weights)
             present |= other.present
             in_title |= other.in_title
-            np.maximum(score, other.score * PREFIX_WEIGHT, out=score)
-            np.maximum(title_score, other.title_score * PREFIX_WEIGHT, out=title_score)
+            np.maximum(score, other.score * RANKING.prefix_weight, out=score)
+            np.maximum(title_score, other.title_score * RANKING.prefix_weight, out=title_score)
     return TermMatch(present, score, in_title, title_score)
 
 
@@ -150,7 +141,7 @@ def ref_exact_score(ti: TextIndex, t: QTerm) -> FloatArray:
     """Extra score where the term appears with the diacritics the user typed."""
     out = np.zeros(ti.n, dtype=np.float32)
     for folded_field, exact_field in EXACT_FIELDS.items():
-        _, s = _dense(ti, exact_field, t.exact, FIELD_WEIGHTS[folded_field])
+        _, s = _dense(ti, exact_field, t.exact, RANKING.field_weights[folded_field])
         np.maximum(out, s, out=out)
     return out
 
@@ -194,19 +185,19 @@ def ref_score_terms(
     # Boosts.
     for t in terms:
         if t.accented:
-            score += EXACT_BOOST * ref_exact_score(ti, t)
+            score += RANKING.exact_boost * ref_exact_score(ti, t)
     for a, b in itertools.pairwise(terms):
         if a.parts or b.parts:
             continue
-        score += _dense(ti, "title_bi", f"{a.folded}_{b.folded}", TITLE_BIGRAM_BOOST)[1]
+        score += _dense(ti, "title_bi", f"{a.folded}_{b.folded}", RANKING.title_bigram_boost)[1]
         if a.accented or b.accented:
-            score += _dense(ti, "title_bi", f"{a.exact}_{b.exact}", EXACT_BIGRAM_BOOST)[1]
+            score += _dense(ti, "title_bi", f"{a.exact}_{b.exact}", RANKING.exact_bigram_boost)[1]
     if len(matches) > 1:
         all_in_title = np.logical_and.reduce([m.in_title for m in matches])
         title_total = np.sum([m.title_score for m in matches], axis=0)
-        score += np.where(all_in_title, TITLE_ALL_BOOST * title_total, 0).astype(np.float32)
+        score += np.where(all_in_title, RANKING.title_all_boost * title_total, 0).astype(np.float32)
     if tiers:
-        top = float(score[mask].max(initial=0.0)) + TIER_MARGIN
+        top = float(score[mask].max(initial=0.0)) + RANKING.tier_margin
         for tier in tiers:
             score[tier] += top
     return Scored(mask, score)

@@ -54,9 +54,10 @@ from .errors import (
 from .ids import normalize_id
 from .ingest import Deletion, IngestSummary, Problem
 from .langmodel import NgramCounter, count_document, write_model
-from .store import SCHEMA_VERSION, create_index, open_index, open_writer, to_fields
+from .store import SCHEMA_VERSION, create_index, open_index, open_writer
 from .store import generations as gens
 from .store.generations import CURRENT, META_FILE, GenerationInfo
+from .store.lookup import IdLookup, document_count, index_stats, live_segment_ids, write_document
 from .writelock import LOCK_FILE, write_lock
 
 __all__ = ["CURRENT", "LOCK_FILE", "META_FILE", "IndexStore", "WriteReport", "content_hash", "progress_bar"]
@@ -252,7 +253,7 @@ class IndexStore:
     def _publish(self, gen: Path) -> int:
         """Record the document count and the checksums of ``gen``; its document count."""
         ix = open_index(gen)
-        documents = int(ix.doc_count())
+        documents = document_count(ix)
         self._write_meta(gen, updated=_now(), documents=documents, published=_now())
         gens.write_checksums(gen)
         return documents
@@ -366,7 +367,7 @@ class IndexStore:
     ) -> None:
         ix = open_index(gen)
         tell: OutcomeCallback = on_outcome or (lambda _item, _outcome: None)
-        existing = _ExistingIds(ix)
+        existing = IdLookup(ix)
         touched: dict[str, str] = {}  # id -> hash written in this run
         stubs: dict[str, Article] = {}
         writer: Any = None
@@ -421,7 +422,7 @@ class IndexStore:
                         commit()  # a second version of an id in one run: last one wins
                     if writer is None:
                         writer = open_writer(ix, procs, limitmb)
-                    _put(writer, item, h, replace)
+                    write_document(writer, item, h, replace)
                     count_document(counter, item)
                     touched[item.id] = h
                     pending += 1
@@ -438,7 +439,7 @@ class IndexStore:
                     h, replace = change
                     if writer is None:
                         writer = open_writer(ix, procs, limitmb)
-                    _put(writer, stub, h, replace)
+                    write_document(writer, stub, h, replace)
                     count_document(counter, stub)
                     touched[stub.id] = h
                     pending += 1
@@ -456,7 +457,7 @@ class IndexStore:
     @staticmethod
     def _change(
         doc: Article | Listing,
-        existing: _ExistingIds,
+        existing: IdLookup,
         touched: dict[str, str],
         report: WriteReport,
     ) -> tuple[str, bool] | None:
@@ -546,28 +547,20 @@ class IndexStore:
     def _stats(self, gen: Path) -> dict[str, Any]:
         ix = self.open(gen)
         meta = self.read_meta(gen)
-        with ix.searcher() as s:
-            counts: dict[str, int] = {}
-            if s.doc_count_all():  # an empty index has no columns
-                col = s.reader().column_reader("type")
-                for docnum in s.reader().all_doc_ids():
-                    t = col[docnum]
-                    key = t.decode() if isinstance(t, bytes) else str(t)
-                    counts[key] = counts.get(key, 0) + 1
-            total = s.doc_count()
-            segments = len(s.reader().leaf_readers())
+        found = index_stats(ix)
+        counts = found["by_type"]
         size = sum(p.stat().st_size for p in gen.iterdir() if p.is_file())
         return {
             "index_dir": str(self.root),
             "generation": gen.name,
-            "documents": total,
+            "documents": found["documents"],
             "by_type": {"article": counts.get("article", 0), "listing": counts.get("listing", 0)},
-            "segments": segments,
+            "segments": found["segments"],
             "size_bytes": size,
             "schema_version": meta.get("schema_version"),
             "created": meta.get("created"),
             "updated": meta.get("updated"),
-            "fields": sorted(ix.schema.names()),
+            "fields": found["fields"],
         }
 
 
@@ -605,72 +598,11 @@ def open_servable(store: IndexStore) -> tuple[Path, Any, str | None]:
     return fallback, store.open(fallback), reason
 
 
-class _ExistingIds:
-    """Looks up whether an id is in the committed index and its content hash."""
-
-    def __init__(self, ix: Any) -> None:
-        self._searcher = ix.searcher()
-        self._hashes = _hash_column(self._searcher)
-
-    def refresh(self, ix: Any) -> None:
-        self._searcher.close()
-        self._searcher = ix.searcher()
-        self._hashes = _hash_column(self._searcher)
-
-    def close(self) -> None:
-        self._searcher.close()
-
-    def _docnum(self, doc_id: str) -> int | None:
-        try:
-            n: int | None = self._searcher.document_number(id=doc_id)
-        except UnicodeEncodeError:  # a lone surrogate cannot be an indexed id
-            return None
-        return n
-
-    def has(self, doc_id: str) -> bool:
-        return self._docnum(doc_id) is not None
-
-    def hash_of(self, doc_id: str) -> str | None:
-        n = self._docnum(doc_id)
-        if n is None:
-            return None
-        return self._hashes(n)
-
-    def is_full(self, doc_id: str) -> bool:
-        h = self.hash_of(doc_id)
-        return h is not None and not h.startswith("s:")
-
-
-def _put(writer: Any, doc: Article | Listing, h: str, replace: bool) -> None:
-    """Write one document: a plain add for a new id (no delete-by-term lookup),
-    an update for an id the index has (committed, or written earlier in this run
-    and committed before this version)."""
-    if replace:
-        writer.update_document(**to_fields(doc), chash=h.encode())
-    else:
-        writer.add_document(**to_fields(doc), chash=h.encode())
-
-
-def _hash_column(searcher: Any) -> Callable[[int], str | None]:
-    if searcher.doc_count_all() == 0:
-        return lambda _docnum: None
-    column = searcher.reader().column_reader("chash")
-
-    def lookup(docnum: int) -> str | None:
-        value = column[docnum]
-        text = value.decode() if isinstance(value, bytes) else str(value)
-        return text or None
-
-    return lookup
-
-
 def _remove_orphans(gen: Path) -> None:
     """Delete segment files the live TOC does not reference (left by a failed write,
     e.g. on a full disk), and Whoosh's temporary pool folder."""
-    try:
-        ix = open_index(gen)
-        live = {seg.segment_id() for seg in ix._segments()}
-    except Exception:
+    live = live_segment_ids(gen)
+    if live is None:
         return  # cannot tell what is live: delete nothing
     for path in gen.iterdir():
         name = path.name

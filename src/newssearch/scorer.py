@@ -24,7 +24,7 @@ import math
 import re
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -34,51 +34,22 @@ import numpy.typing as npt
 from .budget import Deadline, term_key, unlimited
 from .highlight import fold_same_length
 from .query import ParsedQuery, QTerm
+from .ranking import RANKING
 from .store import IndexSnapshot, Postings
 
 FloatArray = npt.NDArray[np.float32]
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 
-K1 = 1.2
-B = 0.75
-#: Weight of each folded text field in a term's score (title highest).
-FIELD_WEIGHTS: dict[str, float] = {
-    "title_f": 3.0,
-    "summary_f": 1.5,
-    "captions_f": 0.8,
-    "body_f": 1.0,
-    "title_j": 2.5,
-    "meta": 0.6,
-    "author_f": 3.0,
-}
 #: The accent-exact twin of each folded field.
 EXACT_FIELDS: dict[str, str] = {
     "title_f": "title", "summary_f": "summary", "captions_f": "captions", "body_f": "body", "author_f": "author_x",
 }
-TIEBREAK = 0.25
-EXACT_BOOST = 1.0
-TITLE_BIGRAM_BOOST = 1.5
-EXACT_BIGRAM_BOOST = 1.0
-TITLE_ALL_BOOST = 0.5
-ADJACENT_BOOST = 1.5
-#: Margin between score tiers (documents in the place the query names above
-#: the others; see :func:`score_terms`).
-TIER_MARGIN = 10.0
-RESCORE_WINDOW = 50
 #: Memory budget of the per-snapshot postings cache (a common syllable in a
 #: 240k-document index is ~3 MB of arrays).
 POSTINGS_CACHE_BYTES = 256 * 1024 * 1024
 #: Memory budget of the per-snapshot cache of query terms' matches.
 MATCH_CACHE_BYTES = 128 * 1024 * 1024
-#: An unfinished last word matches the most frequent words it begins.
-PREFIX_EXPANSIONS = 16
-PREFIX_MIN_LENGTH = 2
-PREFIX_WEIGHT = 0.7
-PREFIX_FIELDS = ("title_f", "body_f")
-#: Fields searched for the words an unfinished last word may become.
-PREFIX_FIELD_WEIGHTS = {f: FIELD_WEIGHTS[f] for f in ("title_f", "summary_f", "body_f")}
-
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -146,11 +117,11 @@ class TextIndex:
         if cached is not None:
             return cached
         found: dict[str, int] = {}
-        for field in PREFIX_FIELDS:
+        for field in RANKING.prefix_fields:
             for term, df in self.snap.terms_with_prefix(field, prefix).items():
                 if term != prefix:
                     found[term] = found.get(term, 0) + df
-        best = sorted(found, key=lambda t: -found[t])[:PREFIX_EXPANSIONS]
+        best = sorted(found, key=lambda t: -found[t])[:RANKING.prefix_expansions]
         if len(self._prefixes) > 10_000:
             self._prefixes.clear()
         self._prefixes[prefix] = best
@@ -171,7 +142,7 @@ class TextIndex:
         idf = math.log(self.n / (len(p.ids) + 1)) + 1.0
         fl = self.lengths(field)[p.ids]
         avg = self.avg_length(field)
-        scores = idf * (p.tf * (K1 + 1)) / (p.tf + K1 * ((1 - B) + B * fl / avg))
+        scores = idf * (p.tf * (RANKING.k1 + 1)) / (p.tf + RANKING.k1 * ((1 - RANKING.b) + RANKING.b * fl / avg))
         return p.ids, scores.astype(np.float32)
 
 
@@ -225,10 +196,10 @@ class Scratch:
             self.title[ids] = np.maximum(self.title[ids], s)
 
     def take_dismax(self) -> SparseMatch:
-        """best + TIEBREAK x (the other fields) for every touched document; resets."""
+        """best + RANKING.tiebreak x (the other fields) for every touched document; resets."""
         u = np.flatnonzero(self.hit)
         best = self.best[u]
-        match = SparseMatch(u, best + TIEBREAK * (self.total[u] - best), self.title[u], self.in_title[u])
+        match = SparseMatch(u, best + RANKING.tiebreak * (self.total[u] - best), self.title[u], self.in_title[u])
         self._clear(u)
         return match
 
@@ -282,17 +253,17 @@ def sparse_term(
     t: QTerm,
     scratch: Scratch,
     prefix: bool = False,
-    fields: dict[str, float] = FIELD_WEIGHTS,
+    fields: Mapping[str, float] = RANKING.field_weights,
     deadline: Deadline | None = None,
 ) -> SparseMatch:
     """A query term in any field: where it matches and its disjunction-max score.
 
     With ``prefix`` (an unfinished last word), words beginning with the term
-    match too, at :data:`PREFIX_WEIGHT` of their score, as many as
+    match too, at :data:`RANKING.prefix_weight` of their score, as many as
     ``deadline`` allows. Complete results are cached per index snapshot
     (read-only arrays); a prefix expansion cut short is not.
     """
-    prefix = prefix and len(t.folded) >= PREFIX_MIN_LENGTH and t.folded.isalnum()
+    prefix = prefix and len(t.folded) >= RANKING.prefix_min_length and t.folded.isalnum()
     key = (t.folded, t.parts, prefix, tuple(fields.items()))
     cached = ti.matches.get(key)
     if cached is not None:
@@ -302,7 +273,7 @@ def sparse_term(
         if len(ids):
             scratch.add(ids, s * weight, field in TITLE_FIELDS)
     if t.parts:  # a code such as Q.7: its parts, all in one field, count too
-        for field, weight in FIELD_WEIGHTS.items():
+        for field, weight in RANKING.field_weights.items():
             if field == "title_j":
                 continue
             ids, s = _all_parts(ti, field, t.parts, weight)
@@ -317,7 +288,7 @@ def sparse_term(
             if deadline.expired():
                 break
             word_term = QTerm(word, word, False, t.start, t.end)
-            others.append((sparse_term(ti, word_term, scratch, fields=PREFIX_FIELD_WEIGHTS), PREFIX_WEIGHT))
+            others.append((sparse_term(ti, word_term, scratch, fields=RANKING.prefix_field_weights), RANKING.prefix_weight))
         if others:
             match = scratch.take_max([(match, 1.0), *others])
         if deadline.timed_out:
@@ -350,7 +321,7 @@ def score_all_of(ti: TextIndex, clauses: Sequence[dict[str, Sequence[str]]]) -> 
             for term in terms:
                 ids, s = ti.bm25(field, term)
                 if len(ids):
-                    scratch.add(ids, s * FIELD_WEIGHTS.get(field, 1.0), False)
+                    scratch.add(ids, s * RANKING.field_weights.get(field, 1.0), False)
         ids, total = scratch.take_total()
         if result is None:
             result = ids, total
@@ -375,7 +346,7 @@ def _dense_bool(n: int, ids: IntArray) -> BoolArray:
 
 
 def match_term(
-    ti: TextIndex, t: QTerm, prefix: bool = False, fields: dict[str, float] = FIELD_WEIGHTS
+    ti: TextIndex, t: QTerm, prefix: bool = False, fields: Mapping[str, float] = RANKING.field_weights
 ) -> TermMatch:
     """:func:`sparse_term` as dense vectors over all documents."""
     m = sparse_term(ti, t, Scratch(ti.n), prefix, fields)
@@ -393,11 +364,11 @@ def add_exact_score(ti: TextIndex, t: QTerm, scratch: Scratch, score: FloatArray
         for folded_field, exact_field in EXACT_FIELDS.items():
             ids, s = ti.bm25(exact_field, t.exact)
             if len(ids):
-                scratch.add(ids, s * FIELD_WEIGHTS[folded_field], False)
+                scratch.add(ids, s * RANKING.field_weights[folded_field], False)
         cached = scratch.take_best()
         ti.exact.put(t.exact, cached)
     u, best = cached
-    score[u] += EXACT_BOOST * best
+    score[u] += RANKING.exact_boost * best
 
 
 @dataclass
@@ -567,10 +538,10 @@ def score_terms(
             break
         for (fa, wa), (fb, wb) in itertools.product(forms[i], forms[i + 1]):
             ids, s = ti.bm25("title_bi", f"{fa}_{fb}")
-            score[ids] += s * (TITLE_BIGRAM_BOOST * wa * wb)
+            score[ids] += s * (RANKING.title_bigram_boost * wa * wb)
         if a.accented or b.accented:
             ids, s = ti.bm25("title_bi", f"{a.exact}_{b.exact}")
-            score[ids] += s * EXACT_BIGRAM_BOOST
+            score[ids] += s * RANKING.exact_bigram_boost
     author = author_tier(ti, terms)
     if author is not None:
         tiers.append(author)
@@ -581,14 +552,14 @@ def score_terms(
             all_in_title &= _dense_bool(n, m.ids[m.in_title])
             title_total[m.ids] += m.title_score * counts[key]
         both = np.flatnonzero(all_in_title)
-        score[both] += TITLE_ALL_BOOST * title_total[both]
+        score[both] += RANKING.title_all_boost * title_total[both]
     if factor is not None:
         score *= factor
     if tiers:
         # Tiers, as a sort key before the score: a document in the place the
         # query names ranks above every document that merely mentions the
         # place's words; with a kind of property asked for, listings above news.
-        top = float(score[mask].max(initial=0.0)) + TIER_MARGIN
+        top = float(score[mask].max(initial=0.0)) + RANKING.tier_margin
         for tier in tiers:
             score[tier] += top
     return Scored(mask, score, exact)
@@ -609,7 +580,7 @@ def author_tier(ti: TextIndex, terms: Sequence[QTerm]) -> BoolArray | None:
 
 
 class Adjacency:
-    """The rescore bonus of a document: :data:`ADJACENT_BOOST` per adjacent
+    """The rescore bonus of a document: :data:`RANKING.adjacent_boost` per adjacent
     query pair found next to each other, in order, in its summary or body.
 
     Checked on the stored text (folded character by character, one regular
@@ -625,10 +596,10 @@ class Adjacency:
         ]
         self._counts = list(pairs.values())
         #: The largest bonus any document can get.
-        self.max_bonus = ADJACENT_BOOST * sum(self._counts)
+        self.max_bonus = RANKING.adjacent_boost * sum(self._counts)
 
     def bonus(self, texts: Iterable[str]) -> float:
         found = [fold_same_length(t) for t in texts if t]
-        return ADJACENT_BOOST * sum(
+        return RANKING.adjacent_boost * sum(
             c for p, c in zip(self.patterns, self._counts, strict=True) if any(p.search(t) for t in found)
         )

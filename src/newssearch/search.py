@@ -70,6 +70,7 @@ from .places2025 import (
     ward_2025_key,
 )
 from .query import ParsedQuery, QPhrase, QTerm, parse_query, property_intent
+from .ranking import RANKING
 from .recency import recency_factor
 from .repair import (
     FULL,
@@ -82,7 +83,6 @@ from .repair import (
     merge_alternatives,
 )
 from .scorer import (
-    RESCORE_WINDOW,
     Adjacency,
     Alternative,
     TextIndex,
@@ -123,8 +123,6 @@ def _place_aliases(column: str, value: str) -> list[str]:
     return [*parts, *(short_name(part) for part in parts)]
 
 MAX_FACET_VALUES = 30
-#: How much of a candidate's body the adjacency rescore reads.
-RESCORE_TEXT_CHARS = 3_000
 
 # ---------------------------------------------------------------------------
 # Snapshots: one committed state of the index and what is derived from it
@@ -564,7 +562,7 @@ class Engine:
         docs = np.flatnonzero(final)
         if limit <= 0 or not len(docs):
             return []
-        window = max(limit, RESCORE_WINDOW)
+        window = max(limit, RANKING.rescore_window)
         doc_scores = scores[docs].astype(np.float64)
         covered = {i for _, terms in _place_mentions(parsed.raw, parsed) for i in terms} | set(property_intent(parsed.terms))
         pattern = phrase_pattern(parsed.terms, parsed.last_is_prefix, len(covered))
@@ -580,7 +578,7 @@ class Engine:
         adjacency = Adjacency(parsed.terms)
         if adjacency.max_bonus:
             best: list[float] = []  # min-heap of the best ``limit`` rescored values so far
-            for i in np.argsort(-rescored, kind="stable")[:RESCORE_WINDOW]:
+            for i in np.argsort(-rescored, kind="stable")[:RANKING.rescore_window]:
                 if len(best) >= limit and rescored[i] + adjacency.max_bonus < best[0]:
                     break  # this candidate and every later one stay below the best ``limit``
                 if deadline.expired():
@@ -958,7 +956,7 @@ def _texts(snap: Snapshot, docnum: int, full: bool = False) -> tuple[str, ...]:
     body = raw.get("body") or raw.get("description") or ""
     if full:
         return raw.get("title") or "", raw.get("summary") or "", "\n".join(raw.get("captions") or ()), body
-    return raw.get("summary") or "", body[:RESCORE_TEXT_CHARS]
+    return raw.get("summary") or "", body[:RANKING.rescore_text_chars]
 
 
 def _stored(snap: Snapshot, docs: npt.NDArray[np.int64], batch: int) -> Iterator[dict[str, Any]]:
