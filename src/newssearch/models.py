@@ -17,6 +17,7 @@ from typing import Any
 from .config import Settings
 from .errors import BadRequest
 from .parsing import EARLIEST_DATE, LATEST_DATE
+from .store.schema import KEYWORD_COLUMNS
 
 #: Sort keys accepted by ``sort``.
 SORTS = (
@@ -32,21 +33,8 @@ SORTS = (
     "price_per_m2_desc",
 )
 #: Keyword filters: repeated values select several (OR within a filter, AND across filters).
-KEYWORD_FILTERS = (
-    "type",
-    "category",
-    "author",
-    "province",
-    "district",
-    "ward",
-    "property_type",
-    "transaction",
-    "ward_2025",
-    "province_2025",
-    "direction",
-    "legal_status",
-    "project",
-)
+#: One per keyword column of the index.
+KEYWORD_FILTERS = KEYWORD_COLUMNS
 #: Every parameter ``from_params`` understands.
 PARAMS = (
     "q",

@@ -1306,12 +1306,6 @@ def _ward_cands(aliases: list[_Alias], text_acc: str, wtype: str | None, keep: _
     return out
 
 
-def _filter_type(units: list[_Unit], wtype: str | None) -> list[_Unit]:
-    if wtype is None:
-        return units
-    return [u for u in units if u.type == wtype]
-
-
 def _scan(g: _Gazetteer, toks: _Tokens, relaxed: bool = False) -> list[_Raw]:
     """Greedy left-to-right longest matches (province/district aliases and typed wards)."""
     lenient = len(toks.raws) <= _SHORT_TEXT_WORDS or all(r.isascii() for r in toks.raws)
