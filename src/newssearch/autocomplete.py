@@ -121,8 +121,13 @@ def bold_typed(text: str, words: list[str], last_is_whole: bool) -> str:
             continue
         whole = last_is_whole or i < len(words) - 1
         tail = r"(?![0-9a-z])" if whole else ""
-        for m in re.finditer(rf"(?<![0-9a-z]){re.escape(w)}{tail}", folded):
-            spans.append(m.span())
+        found = [m.span() for m in re.finditer(rf"(?<![0-9a-z]){re.escape(w)}{tail}", folded)]
+        if not whole and found:
+            # The unfinished word: only where it was read, the first word it
+            # begins after the words before it (not every "P" of "Huỳnh Tấn Phát").
+            after = min((e for s, e in spans), default=0)
+            found = [next((sp for sp in found if sp[0] >= after), found[0])]
+        spans.extend(found)
     spans.sort()
     parts: list[str] = []
     pos = 0
