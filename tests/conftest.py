@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -102,3 +105,21 @@ def editors_engine(editors_index: Path) -> Iterator[Engine]:
     e = Engine(editors_index)
     yield e
     e.close()
+
+
+def stop_server(proc: subprocess.Popen[bytes], group: bool = False) -> None:
+    """Stop a server a test started: SIGTERM, then SIGKILL if it lingers
+    (``group``: its whole process group, gunicorn's workers included)."""
+
+    def send(sig: signal.Signals) -> None:
+        if group:
+            os.killpg(proc.pid, sig)
+        else:
+            proc.send_signal(sig)
+
+    send(signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        send(signal.SIGKILL)
+        proc.wait(timeout=10)

@@ -20,6 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from conftest import stop_server
 from newssearch.cli import main
 from newssearch.logs import JsonFormatter, logging_config
 from newssearch.querylog import QUERY_LOG_NAME, read_entries
@@ -230,12 +231,7 @@ def production_server(index_copy: Path, tmp_path: Path) -> Iterator[tuple[str, P
             time.sleep(0.2)
         yield base, metrics_dir, log
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_server(proc)
 
 
 def _get_or_none(url: str) -> int | None:

@@ -57,6 +57,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import newssearch.ingest.base as ingest_base
+from conftest import stop_server
 from newssearch.documents import Article
 from newssearch.errors import BadRequest, NotFound, StorageError
 from newssearch.highlight import highlight_all, snippet
@@ -875,12 +876,7 @@ def served_copy(tmp_path: Path, sample_index: Path) -> Iterator[tuple[Path, int]
             time.sleep(0.2)
         yield root, port
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+        stop_server(proc, group=True)
     assert "Traceback" not in log.read_text(errors="replace")
 
 

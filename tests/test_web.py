@@ -26,6 +26,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import stop_server
 from newssearch.config import Settings
 from newssearch.documents import Article, Listing
 from newssearch.indexer import IndexStore
@@ -1117,12 +1118,7 @@ def gunicorn_server(sample_index: Path, tmp_path: Path) -> Iterator[tuple[str, i
                 time.sleep(0.2)
         yield base, proc.pid
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_server(proc)
 
 
 @pytest.mark.slow

@@ -27,6 +27,7 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 
+from conftest import stop_server
 from newssearch.batch import apply_batch, read_body
 from newssearch.cli import main
 from newssearch.indexer import IndexStore
@@ -401,12 +402,7 @@ def server(sample_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
             raise AssertionError("the server did not start:\n" + log.read_text(errors="replace")[-3000:]) from None
         yield srv
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+        stop_server(proc, group=True)
     assert "Traceback" not in log.read_text(errors="replace")
 
 

@@ -1649,13 +1649,20 @@ class _Converter:
 
 
 @cache
-def _converter() -> _Converter:
+def tables_2025() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The package's legacy-to-2025 converter table and its 2025 parser table,
+    read once (this module and :mod:`newssearch.places2025` both use them)."""
     d = _data_dir()
     with open(d / "converter_2025.json", encoding="utf-8") as f:
         conv = json.load(f)
     with open(d / "parser_from_2025.json", encoding="utf-8") as f:
         new = json.load(f)
-    return _Converter(conv, new)
+    return conv, new
+
+
+@cache
+def _converter() -> _Converter:
+    return _Converter(*tables_2025())
 
 
 def to_2025(place: Place) -> Place2025:

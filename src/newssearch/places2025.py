@@ -34,7 +34,6 @@ Decisions:
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -46,7 +45,6 @@ from .places import (
     Place,
     _acc_compact,
     _compact,
-    _data_dir,
     _gazetteer,
     _match_districts,
     _match_province,
@@ -210,11 +208,7 @@ def _converter_key(g: Any, u: _Unit) -> str:
 
 @cache
 def _map2025() -> _Map2025:
-    d = _data_dir()
-    with open(d / "parser_from_2025.json", encoding="utf-8") as f:
-        new = json.load(f)
-    with open(d / "converter_2025.json", encoding="utf-8") as f:
-        conv = json.load(f)
+    conv, new = places.tables_2025()
     return _Map2025(new, conv)
 
 

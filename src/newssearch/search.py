@@ -92,7 +92,7 @@ from .scorer import (
     score_weighted_terms,
 )
 from .similar import listing_scores
-from .store import TEXT_FIELDS, ColumnCache, Columns, IndexSnapshot, open_snapshot
+from .store import TEXT_FIELDS, ColumnCache, Columns, IndexSnapshot, WhooshSnapshot, open_snapshot
 from .store import generations as gens
 from .suggest import Suggester
 from .synonyms import USER_FILE, SynonymTable
@@ -136,7 +136,8 @@ class Snapshot:
     caches hold their own locks."""
 
     gen: Path
-    index: Any  # the store's snapshot (a WhooshSnapshot, which can refresh itself)
+    #: What the store serves of this commit (read through ``IndexSnapshot``).
+    store: WhooshSnapshot
     version: str
     #: The generation ``current`` named when this snapshot was opened; differs
     #: from ``gen`` when that one was damaged and an earlier one is served.
@@ -148,18 +149,14 @@ class Snapshot:
     repair: QueryRepair = field(init=False)
 
     def __post_init__(self) -> None:
-        self.text = TextIndex(self.index)
-        self.suggester = Suggester(self.index, self.text)
+        self.text = TextIndex(self.store)
+        self.suggester = Suggester(self.store, self.text)
         self.repair = QueryRepair(self.gen, self.suggester)
         self.repair.warm()
 
     @property
     def columns(self) -> Columns:
-        return self.index.columns  # type: ignore[no-any-return]
-
-    @property
-    def store(self) -> IndexSnapshot:
-        return self.index  # type: ignore[no-any-return]
+        return self.store.columns
 
 
 @dataclass
@@ -208,11 +205,11 @@ class Engine:
         """The current snapshot, reopened or refreshed if the index changed."""
         gen = self.store.current_dir()
         snap = self._snap
-        if snap is not None and gen == snap.live and snap.index.is_current():
+        if snap is not None and gen == snap.live and snap.store.is_current():
             return snap
         with self._lock:
             snap = self._snap
-            if snap is not None and gen == snap.live and snap.index.is_current():
+            if snap is not None and gen == snap.live and snap.store.is_current():
                 return snap
             live = gen
             degraded: str | None = None
@@ -222,7 +219,7 @@ class Engine:
                 index = open_snapshot(ix, self._columns)
             else:
                 gen, degraded = snap.gen, snap.degraded
-                index = snap.index.refreshed()
+                index = snap.store.refreshed()
             assert gen is not None
             find_places("hà nội")  # loads the place data now, not within a request's time budget
             # The snapshot it replaces is left to the garbage collector:
@@ -254,7 +251,7 @@ class Engine:
         with self._lock:
             if self._snap is not None:
                 with contextlib.suppress(Exception):
-                    self._snap.index.close()
+                    self._snap.store.close()
                 self._snap = None
 
     # -- search --------------------------------------------------------------
@@ -794,7 +791,7 @@ class Engine:
         if weighted:
             ids, s = score_weighted_terms(snap.text, "body_f", weighted)
             text[ids] = s
-        scores = listing_scores(docnum, cols.codes, cols.numbers, snap.index.vocab.labels, text)
+        scores = listing_scores(docnum, cols.codes, cols.numbers, snap.store.vocab.labels, text)
         candidates = np.flatnonzero(others)
         best = candidates[np.lexsort((candidates, -scores[candidates]))[:limit]]
         return [
