@@ -342,7 +342,7 @@ def test_importing_and_using_newssearch_patches_nothing_in_whoosh(tmp_path: Path
 def test_searches_in_threads_run_concurrently(sample_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No lock around a whole search: a second thread's search finishes while
     the first one is held in the middle of its scoring."""
-    from newssearch import search
+    from newssearch.search import engine as search
 
     engine = Engine(sample_index)
     engine.search(SearchRequest(q="ha long"))

@@ -1,0 +1,104 @@
+"""Hits: stored documents as results, with highlighted titles and snippets;
+the texts the rescore reads; recognised places as the API shows them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..highlight import highlight_all, match_spans, snippet
+from ..models import Hit
+from ..places2025 import Mention2025, forward
+from ..query import QTerm
+from ..ranking import RANKING
+from .matching import Mentioned
+from .snapshot import Snapshot
+
+
+def hit_from_raw(raw: dict[str, Any], score: float | None, terms: list[QTerm]) -> Hit:
+    """A :class:`Hit` from a stored document, with highlighted title and snippet."""
+    title = raw.get("title") or ""
+    is_listing = raw.get("type") == "listing"
+    text = (raw.get("description") if is_listing else raw.get("body")) or ""
+    summary = raw.get("summary") or ""
+    source, spans = text, match_spans(text, terms)
+    if summary and (not terms or not spans):
+        summary_spans = match_spans(summary, terms)
+        if summary_spans or not terms:
+            source, spans = summary, summary_spans
+    date = raw.get("published") if not is_listing else raw.get("posted")
+    return Hit(
+        id=str(raw.get("id")),
+        type=str(raw.get("type")),
+        title=title,
+        url=raw.get("url"),
+        snippet=snippet(source, terms, spans=spans),
+        title_html=highlight_all(title, terms),
+        published=date,
+        category=raw.get("category"),
+        author=raw.get("author"),
+        province=raw.get("province"),
+        district=raw.get("district"),
+        ward=raw.get("ward"),
+        districts=list(raw.get("districts") or ([raw["district"]] if raw.get("district") else [])),
+        province_2025=raw.get("province_2025"),
+        ward_2025=raw.get("ward_2025"),
+        property_type=raw.get("property_type"),
+        transaction=raw.get("transaction"),
+        price_vnd=raw.get("price_vnd"),
+        price_text=raw.get("price_text"),
+        area_m2=raw.get("area_m2"),
+        bedrooms=raw.get("bedrooms"),
+        views=raw.get("views"),
+        score=None if score is None else round(float(score), 4),
+        price_per_m2_vnd=raw.get("price_per_m2_vnd"),
+        price_min_vnd=raw.get("price_min_vnd"),
+        price_max_vnd=raw.get("price_max_vnd"),
+        direction=raw.get("direction"),
+        legal_status=raw.get("legal_status"),
+        project=raw.get("project"),
+        image_url=raw.get("image_url"),
+    )
+
+def texts(snap: Snapshot, docnum: int, full: bool = False) -> tuple[str, ...]:
+    """A document's summary and the start of its body (with ``full``: its
+    title, summary, captions and whole body)."""
+    raw = snap.store.document(docnum)
+    body = raw.get("body") or raw.get("description") or ""
+    if full:
+        return raw.get("title") or "", raw.get("summary") or "", "\n".join(raw.get("captions") or ()), body
+    return raw.get("summary") or "", body[:RANKING.rescore_text_chars]
+
+def stored(snap: Snapshot, docs: npt.NDArray[np.int64], batch: int) -> Iterator[dict[str, Any]]:
+    """The stored documents ``docs``, read ``batch`` at a time."""
+    for i in range(0, len(docs), batch):
+        yield from [snap.store.document(int(d)) for d in docs[i : i + batch]]
+
+def mention_dict(m: Mentioned) -> dict[str, Any]:
+    """A recognised place as the API's ``recognized`` entry (both maps)."""
+    mention = m[0]
+    if isinstance(mention, Mention2025):
+        return {
+            "text": mention.text,
+            "level": "ward_2025",
+            "province": None,
+            "district": None,
+            "ward": None,
+            "districts": list(mention.districts),
+            "province_2025": mention.ward.province,
+            "ward_2025": mention.ward.name,
+        }
+    new = forward(mention.place)
+    return {
+        "text": mention.text,
+        "level": mention.level,
+        "province": mention.place.province,
+        "district": mention.place.district,
+        "ward": mention.place.ward,
+        "districts": list(new.districts),
+        "province_2025": new.province_2025,
+        "ward_2025": new.ward_2025,
+    }
