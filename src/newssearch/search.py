@@ -61,7 +61,7 @@ from .places import (
     normalize_ward,
     short_name,
 )
-from .places2025 import (
+from .places.map2025 import (
     DISTRICT_SEP,
     Mention2025,
     find_wards_2025,
