@@ -16,10 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from newssearch import places
 from newssearch.places import (
     Place,
-    Place2025,
     PlaceMention,
     find_places,
     normalize_district,
@@ -28,8 +26,9 @@ from newssearch.places import (
     recognize_address,
     resolve,
     short_name,
-    to_2025,
 )
+from newssearch.places.gazetteer import load_gazetteer
+from newssearch.places.recognise import _find_places
 
 HCM = "Thành phố Hồ Chí Minh"
 HN = "Thành phố Hà Nội"
@@ -303,7 +302,7 @@ def test_find_places_offsets_with_invisible_characters() -> None:
     ],
 )
 def test_find_places_garbage_does_not_raise(text: str) -> None:
-    places._find_places(text)  # without the safety net find_places() has
+    _find_places(text)  # without the safety net find_places() has
     mentions(text)
 
 
@@ -311,7 +310,7 @@ def test_find_places_random_megabyte_does_not_raise() -> None:
     rng = random.Random(7)
     alphabet = "aăâbcdđeêghiklmnoôơpqrstuưvxyàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợ .,-\n0123456789😀"
     text = "".join(rng.choice(alphabet) for _ in range(1_000_000))
-    for m in places._find_places(text):
+    for m in _find_places(text):
         assert text[m.start : m.end] == m.text
 
 
@@ -484,7 +483,7 @@ def test_place_keys(place: Place, expected: list[str]) -> None:
 
 
 def test_keys_are_unique_nationally() -> None:
-    g = places._gazetteer()
+    g = load_gazetteer()
     seen: dict[str, str] = {}
     for w in g.wards:
         p = g.place(w)
@@ -498,36 +497,12 @@ def test_keys_are_unique_nationally() -> None:
 
 
 def test_every_official_name_normalises_to_itself() -> None:
-    g = places._gazetteer()
+    g = load_gazetteer()
     for u in g.provinces:
         assert normalize_province(u.name) == u.name
     for d in g.districts:
         prov = g.provinces[d.province].name
         assert resolve(prov, d.name) == Place(prov, d.name)
-
-
-# --------------------------------------------------------------------------
-# 2025 layout
-# --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("place", "province_2025"),
-    [
-        (Place("Tỉnh Hà Giang"), "Tỉnh Tuyên Quang"),
-        (Place(QN, HL, "Phường Cao Xanh"), QN),
-        (Place(HCM, "Quận 7"), HCM),
-    ],
-)
-def test_to_2025_province(place: Place, province_2025: str) -> None:
-    assert to_2025(place).province == province_2025
-
-
-def test_to_2025_ward_and_unknown() -> None:
-    new = to_2025(Place(QN, HL, "Phường Cao Xanh"))
-    assert isinstance(new.ward, str) and new.ward.startswith("Phường ")
-    assert to_2025(Place("Tỉnh Không Có")) == Place2025()
-    assert to_2025(Place()) == Place2025()
 
 
 # --------------------------------------------------------------------------
@@ -559,9 +534,9 @@ def test_find_places_speed_200kb() -> None:
 
 
 def test_gazetteer_loads_quickly() -> None:
-    places._gazetteer.cache_clear()
+    load_gazetteer.cache_clear()
     t = time.process_time()
-    places._gazetteer()
+    load_gazetteer()
     elapsed = time.process_time() - t
     assert elapsed < 2.0, f"gazetteer took {elapsed:.2f}s"  # ~0.3 s on an idle machine
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from newssearch.places import Place
-from newssearch.places2025 import (
+from newssearch.places import (
     BothMaps,
+    Place,
     find_wards_2025,
     forward,
     locate,
@@ -14,9 +14,11 @@ from newssearch.places2025 import (
     place_keys,
     read_2025,
 )
+from newssearch.places.map2025 import Place2025, to_2025
 
 HCM = "Thành phố Hồ Chí Minh"
 QN = "Tỉnh Quảng Ninh"
+HL = "Thành phố Hạ Long"
 
 
 @pytest.mark.parametrize(
@@ -92,3 +94,22 @@ def test_find_wards_2025(query: str, expected: list[tuple[str, str, tuple[str, .
 )
 def test_normalize_province_2025(name: str, expected: str | None) -> None:
     assert normalize_province_2025(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("place", "province_2025"),
+    [
+        (Place("Tỉnh Hà Giang"), "Tỉnh Tuyên Quang"),
+        (Place(QN, HL, "Phường Cao Xanh"), QN),
+        (Place(HCM, "Quận 7"), HCM),
+    ],
+)
+def test_to_2025_province(place: Place, province_2025: str) -> None:
+    assert to_2025(place).province == province_2025
+
+
+def test_to_2025_ward_and_unknown() -> None:
+    new = to_2025(Place(QN, HL, "Phường Cao Xanh"))
+    assert isinstance(new.ward, str) and new.ward.startswith("Phường ")
+    assert to_2025(Place("Tỉnh Không Có")) == Place2025()
+    assert to_2025(Place()) == Place2025()

@@ -278,8 +278,6 @@ class FacetValue:
     label: str
     count: int
     selected: bool = False
-    #: Query parameters that toggle this value (set by the web layer).
-    toggle: dict[str, list[str]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

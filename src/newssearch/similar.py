@@ -6,7 +6,7 @@ province; the same kind of property and transaction; a price and an area
 close to its own; and last, shared words (the text score, scaled to at
 most :data:`TEXT_WEIGHT`). Comparing body words alone paired a Hạ Long
 town house with a Long Biên villa. All of it is NumPy over the column
-arrays; no Whoosh query beyond the text score.
+arrays, with the text score from :func:`newssearch.scorer.score_weighted_terms`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from .places2025 import DISTRICT_SEP
+from .places import DISTRICT_SEP
 
 FloatArray = npt.NDArray[np.float64]
 

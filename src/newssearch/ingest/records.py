@@ -48,7 +48,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from newssearch import places, places2025
+from newssearch import places
 from newssearch.documents import Article, DocType, Listing
 from newssearch.errors import InvalidRecord
 from newssearch.ids import MAX_ID_CHARS, normalize_id
@@ -478,7 +478,7 @@ def article_from_record(rec: Mapping[str, Any], warnings: list[str] | None = Non
     province = _opt_text(_first(rec, "province"), "province", warnings)
     district = _opt_text(_first(rec, "district"), "district", warnings)
     ward = _opt_text(_first(rec, "ward"), "ward", warnings)
-    both = places2025.locate(province, district, ward, None) if province or ward else None
+    both = places.locate(province, district, ward, None) if province or ward else None
     if both is None:
         if province or district or ward:
             place = places.resolve(province, district, ward)
@@ -488,7 +488,7 @@ def article_from_record(rec: Mapping[str, Any], warnings: list[str] | None = Non
         else:
             found = places_in_text(title, summary, body)
             art.province, art.district = found.province, found.district
-        both = places2025.forward(places.Place(art.province, art.district, art.ward))
+        both = places.forward(places.Place(art.province, art.district, art.ward))
     _set_places(art, both)
     return art
 
@@ -503,7 +503,7 @@ def _captions(value: Any, warnings: list[str] | None) -> list[str]:
     return [c for c in (_text(x, "captions", warnings, MAX_CAPTION_CHARS) for x in items) if c]
 
 
-def _set_places(doc: Article | Listing, both: places2025.BothMaps) -> None:
+def _set_places(doc: Article | Listing, both: places.BothMaps) -> None:
     """Both layouts on a document: legacy fields (kept as written when unknown),
     every legacy district, and the 2025 units."""
     doc.province = both.province or doc.province
@@ -666,7 +666,7 @@ def listing_from_record(rec: Mapping[str, Any], warnings: list[str] | None = Non
     province = _opt_text(_first(rec, "province", "city", "tinh"), "province", warnings)
     district = _opt_text(_first(rec, "district", "quan"), "district", warnings)
     ward = _opt_text(_first(rec, "ward", "phuong"), "ward", warnings)
-    both = places2025.locate(province, district, ward, address)
+    both = places.locate(province, district, ward, address)
     place = places.resolve(province, district, ward) if (province or district or ward) and both is None else None
     if place is not None:
         province = place.province or province
@@ -721,7 +721,7 @@ def listing_from_record(rec: Mapping[str, Any], warnings: list[str] | None = Non
         source=_opt_text(_first(rec, "site", "outlet", "source"), "source", warnings),
         image_url=_image(rec, warnings),
     )
-    _set_places(listing, both or places2025.forward(places.Place(province, district, ward)))
+    _set_places(listing, both or places.forward(places.Place(province, district, ward)))
     return listing
 
 

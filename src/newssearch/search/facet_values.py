@@ -9,8 +9,7 @@ import numpy.typing as npt
 from .. import facets as fc
 from ..listing_filters import effective_price
 from ..models import FacetValue, SearchRequest
-from ..places import normalize_district, short_name
-from ..places2025 import DISTRICT_SEP
+from ..places import DISTRICT_SEP, normalize_district, short_name
 from ..store import Columns, Vocabulary
 from ..vietnamese import fold
 from .filters import codes_for, rent_mask

@@ -18,8 +18,7 @@ import numpy.typing as npt
 
 from ..listing_filters import effective_price
 from ..models import KEYWORD_FILTERS, SearchRequest
-from ..places import normalize_district, normalize_province, normalize_ward
-from ..places2025 import normalize_province_2025
+from ..places import normalize_district, normalize_province, normalize_province_2025, normalize_ward
 from ..store import Columns, Vocabulary
 from ..vietnamese import fold
 

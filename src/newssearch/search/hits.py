@@ -11,7 +11,7 @@ import numpy.typing as npt
 
 from ..highlight import highlight_all, match_spans, snippet
 from ..models import Hit
-from ..places2025 import Mention2025, forward
+from ..places import Mention2025, forward
 from ..query import QTerm
 from ..ranking import RANKING
 from .matching import Mentioned

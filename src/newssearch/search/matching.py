@@ -9,8 +9,7 @@ import numpy.typing as npt
 from ..budget import Deadline
 from ..listing_query import ListingQuery, understand
 from ..models import SearchRequest
-from ..places import PlaceMention, find_places
-from ..places2025 import Mention2025, find_wards_2025, ward_2025_key
+from ..places import Mention2025, PlaceMention, find_places, find_wards_2025, ward_2025_key
 from ..query import ParsedQuery, QPhrase
 from ..store import TEXT_FIELDS
 from .snapshot import Snapshot

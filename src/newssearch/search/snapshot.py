@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..places import short_name
-from ..places2025 import DISTRICT_SEP
+from ..places import DISTRICT_SEP, short_name
 from ..repair import QueryRepair
 from ..scorer import TextIndex
 from ..store import Columns, WhooshSnapshot

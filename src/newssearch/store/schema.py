@@ -17,8 +17,7 @@ from whoosh import columns
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
 from ..documents import Article, Listing
-from ..places import short_name
-from ..places2025 import DISTRICT_SEP, BothMaps, place_keys
+from ..places import DISTRICT_SEP, BothMaps, place_keys, short_name
 from . import analysis
 from .codec import fast_format
 

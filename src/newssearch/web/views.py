@@ -237,7 +237,6 @@ def search_data(req: SearchRequest, result: SearchResult, base: str, settings: S
         rendered = data["facets"][name]
         for fv, out in zip(values, rendered, strict=True):
             toggle = toggle_params(req, name, fv, values)
-            fv.toggle = toggle
             out["toggle_url"] = link(base, toggle) if toggle is not None else None
     for hit, out in zip(result.hits, data["hits"], strict=True):
         out["display"] = hit_display(hit)

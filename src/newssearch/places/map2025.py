@@ -7,11 +7,12 @@ districts (``"Quận 7"``). This module reads an address in either layout and
 gives the units of both, from the tables of the ``vietnamadminunits`` package
 (``parser_from_2025.json`` for the 2025 names, ``converter_2025.json`` for
 which legacy wards each 2025 ward was formed from), read directly as
-:mod:`newssearch.places` does.
+the gazetteer does (:func:`.gazetteer.tables_2025`).
 
 * :func:`locate` -- structured fields and an address -> :class:`BothMaps`.
 * :func:`find_wards_2025` -- typed 2025 ward names in a query
   (``"can ho phuong tan my"``).
+* :func:`forward` (:func:`to_2025`) -- a legacy place with its 2025 units.
 * :func:`place_keys` -- the index keys of a document's place in both layouts.
 
 Decisions:
@@ -21,7 +22,7 @@ Decisions:
   X``, ``P. X``) with the type the 2025 ward has: so ``"Phường Hạ Long, Tỉnh
   Quảng Ninh"`` is the 2025 ward (formed from Hồng Hải and Hồng Hà of Thành
   phố Hạ Long), not the legacy *Xã* Hạ Long of Huyện Vân Đồn.
-* The province must be named (any form :func:`places.normalize_province`
+* The province must be named (any form :func:`.normalise.normalize_province`
   accepts, legacy names included: ``"TP.HCM"``, ``"Bình Dương"``); a ward
   name alone is not resolved from nothing.
 * A 2025 ward formed from wards of several legacy districts belongs to each of
@@ -40,32 +41,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from . import places
-from .places import (
-    Place,
-    _acc_compact,
-    _compact,
-    _gazetteer,
-    _match_districts,
-    _match_province,
-    _split_ward_type,
-    _Unit,
-)
-from .vietnamese import fold
-
-__all__ = [
-    "DISTRICT_SEP",
-    "BothMaps",
-    "Mention2025",
-    "Ward2025",
-    "find_wards_2025",
-    "forward",
-    "locate",
-    "normalize_province_2025",
-    "place_keys",
-    "read_2025",
-    "ward_2025_key",
-]
+from ..vietnamese import fold
+from .gazetteer import Gazetteer, Place, Unit, load_gazetteer, tables_2025
+from .names import acc_compact, canon_name, compact, name_key, short_name
+from .normalise import match_districts, match_province, split_ward_type
+from .recognise import find_places
 
 #: Separator of several legacy districts in one keyword column value.
 DISTRICT_SEP = "|"
@@ -106,12 +86,20 @@ class Mention2025:
     districts: tuple[str, ...] = field(default=())
 
 
+@dataclass(frozen=True)
+class Place2025:
+    """A place in the layout in force from 1 July 2025 (34 provinces, no districts)."""
+
+    province: str | None = None
+    ward: str | None = None
+
+
 class _Map2025:
     """The 2025 tables, indexed once."""
 
     def __init__(self, new: dict[str, Any], conv: dict[str, Any]) -> None:
-        g = _gazetteer()
-        self.province_name = {k: places._canon_name(v["province"]) for k, v in new["DICT_PROVINCE"].items()}
+        g = load_gazetteer()
+        self.province_name = {k: canon_name(v["province"]) for k, v in new["DICT_PROVINCE"].items()}
         self.new_province_of: dict[str, str] = {}  # legacy province key -> 2025 key
         for new_key, olds in conv["DICT_PROVINCE"].items():
             for old in olds:
@@ -127,15 +115,15 @@ class _Map2025:
                 for wkey, wv in wards.items():
                     if not isinstance(wv.get("ward"), str) or (pkey, wkey) in self.wards:
                         continue
-                    name = places._canon_name(wv["ward"])
+                    name = canon_name(wv["ward"])
                     self.wards[(pkey, wkey)] = Ward2025(pkey, wkey, name, self.province_name[pkey])
                     self.ward_type[(pkey, wkey)] = fold(wv.get("wardType") or "").replace(" ", "")
-                    self.ward_acc[(pkey, wkey)] = _acc_compact(wv["wardShort"])
-                    short = _name_key(wv["wardShort"])
+                    self.ward_acc[(pkey, wkey)] = acc_compact(wv["wardShort"])
+                    short = _short_key(wv["wardShort"])
                     self.by_name.setdefault((pkey, short), []).append(wkey)
                     self.national.setdefault(short, []).append((pkey, wkey))
         # 2025 ward -> the legacy wards it was formed from (whole or in part)
-        self.sources: dict[tuple[str, str], list[_Unit]] = {}
+        self.sources: dict[tuple[str, str], list[Unit]] = {}
         ward_by_key = {_converter_key(g, u): u for u in g.wards}
         for pkey, wards in conv["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
             for wkey, olds in wards.items():
@@ -149,6 +137,18 @@ class _Map2025:
                     continue
                 for c in choices:
                     self.sources.setdefault((pkey, c["newWardKey"]), []).append(u)
+        # legacy ward (converter key) -> the 2025 ward it went into; a ward split
+        # between several goes to the package's default one
+        self.new_ward_of: dict[str, tuple[str, str]] = {}
+        for pkey, wards in conv["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
+            for wkey, olds in wards.items():
+                for old in olds:
+                    self.new_ward_of[old] = (pkey, wkey)
+        for pkey, olds in conv["DICT_PROVINCE_WARD_DIVIDED"].items():
+            for old, choices in olds.items():
+                default = next((c["newWardKey"] for c in choices if c.get("isDefaultNewWard")), None)
+                if default is not None and old not in self.new_ward_of:
+                    self.new_ward_of[old] = (pkey, default)
 
     def ward_of(self, pkey: str, text: str, typed_only: bool) -> Ward2025 | None:
         """The 2025 ward a ward part names within a 2025 province, or None."""
@@ -156,9 +156,9 @@ class _Map2025:
         if special:  # "Đặc khu Vân Đồn": a 2025 type the legacy parser does not know
             wtype: str | None = "Đặc khu"
             acc = text[special.end() :]
-            key, typed = _name_key(acc), True
+            key, typed = _short_key(acc), True
         else:
-            wtype, key, acc, typed = _split_ward_type(text)
+            wtype, key, acc, typed = split_ward_type(text)
         if typed_only and not typed:
             return None
         keys = self.by_name.get((pkey, key), [])
@@ -168,19 +168,19 @@ class _Map2025:
                 return None  # no thị trấn in the 2025 layout: a legacy address
             keys = [k for k in keys if self.ward_type[(pkey, k)] == want]
         if len(keys) > 1 and acc:
-            exact = [k for k in keys if self.ward_acc[(pkey, k)] == _acc_compact(acc)]
+            exact = [k for k in keys if self.ward_acc[(pkey, k)] == acc_compact(acc)]
             keys = exact or keys
         return self.wards[(pkey, keys[0])] if len(keys) == 1 else None
 
     def legacy_of(self, ward: Ward2025) -> tuple[str | None, tuple[str, ...], str | None]:
         """(legacy province, legacy districts, legacy ward or None) of a 2025 ward."""
-        g = _gazetteer()
+        g = load_gazetteer()
         srcs = self.sources.get((ward.province_key, ward.key), [])
         if not srcs:
             return None, (), None
         provinces = Counter(g.provinces[u.province].name for u in srcs)
         province = provinces.most_common(1)[0][0]
-        same_name = [u for u in srcs if _name_key(u.short) == _name_key(places.short_name(ward.name))]
+        same_name = [u for u in srcs if _short_key(u.short) == _short_key(short_name(ward.name))]
         legacy_ward = same_name[0] if len(same_name) == 1 else (srcs[0] if len(srcs) == 1 else None)
         districts: list[str] = []
         if legacy_ward is not None:
@@ -195,20 +195,20 @@ class _Map2025:
 _DAC_KHU_RE = re.compile(r"^\s*(?:đặc|dac)\s+khu\s+", re.IGNORECASE)
 
 
-def _name_key(short: str) -> str:
+def _short_key(short: str) -> str:
     """Folded compact name; numbers lose leading zeros (as in :mod:`places`)."""
-    key = _compact(short)
+    key = compact(short)
     return str(int(key)) if key.isdigit() else key
 
 
-def _converter_key(g: Any, u: _Unit) -> str:
+def _converter_key(g: Gazetteer, u: Unit) -> str:
     """The converter's key of a legacy ward: ``"<province>_<district>_<ward>"``."""
     return f"{g.provinces[u.province].key}_{g.districts[u.district].key}_{u.key}"
 
 
 @cache
 def _map2025() -> _Map2025:
-    conv, new = places.tables_2025()
+    conv, new = tables_2025()
     return _Map2025(new, conv)
 
 
@@ -217,7 +217,7 @@ _SEGMENT_RE = re.compile(r"[,;|\n]+")
 
 def _new_province(text: str) -> str | None:
     """The 2025 province key a province part names (legacy names accepted)."""
-    u = _match_province(_gazetteer(), text)
+    u = match_province(load_gazetteer(), text)
     if u is None:
         return None
     return _map2025().new_province_of.get(u.key)
@@ -225,22 +225,22 @@ def _new_province(text: str) -> str | None:
 
 def _read_2025(segments: list[str], province_text: str) -> BothMaps | None:
     """A two-level (2025) reading of address parts, or None when they are not one."""
-    g = _gazetteer()
+    g = load_gazetteer()
     m = _map2025()
     pkey: str | None = None
-    legacy_prov: _Unit | None = None
+    legacy_prov: Unit | None = None
     rest = list(segments)
     for text in (province_text, *reversed(segments)):
         if text.strip():
             pkey = _new_province(text)
             if pkey is not None:
-                legacy_prov = _match_province(g, text)
+                legacy_prov = match_province(g, text)
                 if text in rest:
                     rest.remove(text)
                 break
     if pkey is None:
         return None
-    if any(_match_districts(g, s, legacy_prov) for s in rest):
+    if any(match_districts(g, s, legacy_prov) for s in rest):
         return None  # a district is named: a legacy address
     for seg in reversed(rest):
         ward = m.ward_of(pkey, seg, typed_only=True)
@@ -276,9 +276,41 @@ def read_2025(address: str | None, ward: str | None = None, province: str | None
         return None
 
 
+def to_2025(place: Place) -> Place2025:
+    """The unit that replaced ``place`` on 1 July 2025 (province; ward when known).
+
+    Uses the package's conversion tables without its geocoding: an old ward
+    split between several new ones maps to the package's default new ward.
+    Districts no longer exist, so a district-level place gives the province
+    only. Unknown places give an empty :class:`Place2025`.
+    """
+    try:
+        if not isinstance(place, Place) or place.province is None:
+            return Place2025()
+        g = load_gazetteer()
+        prov = g.province_by_name.get(name_key(place.province))
+        if prov is None:
+            return Place2025()
+        m = _map2025()
+        new_prov = m.new_province_of.get(prov.key)
+        if new_prov is None:
+            return Place2025()
+        ward_name: str | None = None
+        if place.district is not None and place.ward is not None:
+            w = g.ward_by_name.get((name_key(place.province), name_key(place.district), name_key(place.ward)))
+            if w is not None:
+                hit = m.new_ward_of.get(_converter_key(g, w))
+                if hit is not None:
+                    new_prov = hit[0]
+                    ward_name = m.wards[hit].name if hit in m.wards else None
+        return Place2025(province=m.province_name.get(new_prov), ward=ward_name)
+    except Exception:  # defensive: a conversion gap is not an error
+        return Place2025()
+
+
 def forward(place: Place) -> BothMaps:
     """A legacy place with its 2025 units added (via the package's converter)."""
-    new = places.to_2025(place)
+    new = to_2025(place)
     return BothMaps(
         province=place.province,
         district=place.district,
@@ -333,7 +365,7 @@ def _find_wards_2025(text: str) -> list[Mention2025]:
         return []
     m = _map2025()
     named = {
-        pk for p in places.find_places(text)
+        pk for p in find_places(text)
         if p.place.province and (pk := _new_province(p.place.province)) is not None
     }
     out: list[Mention2025] = []
@@ -343,7 +375,7 @@ def _find_wards_2025(text: str) -> list[Mention2025]:
         for n in range(len(words), 0, -1):
             end = hit.start(2) + words[n - 1].end()
             name = text[hit.start(2) : end]
-            short = _name_key(name)
+            short = _short_key(name)
             want = _QUERY_TYPES[fold(type_word).replace(" ", "")]
             cands = [(pk, wk) for pk, wk in m.national.get(short, []) if m.ward_type[(pk, wk)] == want]
             in_named = [c for c in cands if c[0] in named]
