@@ -19,7 +19,7 @@ import click
 from .config import Settings
 from .errors import NewsSearchError
 from .keys import SCOPES
-from .models import SORTS
+from .params import TYPES, cli_params, search_options
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -121,7 +121,7 @@ def _run_index(
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, allow_dash=True))
 @index_dir_option
 @click.option("--rebuild", is_flag=True, help="Build a fresh index beside the live one and swap it in atomically.")
-@click.option("--type", "doc_type", type=click.Choice(["article", "listing"]), help="Force the record type.")
+@click.option("--type", "doc_type", type=click.Choice(TYPES), help="Force the record type.")
 @click.option("--procs", type=click.IntRange(1, 16), default=1, show_default=True, help="Writer processes.")
 @click.option("--report", "report_file", type=click.Path(dir_okay=False), help="Where to write skipped records.")
 @click.option("--allow-shrink", is_flag=True,
@@ -216,7 +216,7 @@ def keys_revoke_cmd(key_id: str, index_dir: str | None) -> None:
               help="Seconds to wait for each answer.")
 @click.option("--max-pages", type=click.IntRange(1, 100_000), default=500, show_default=True,
               help="Most article pages fetched in one run (the rest wait for the next run).")
-@click.option("--type", "doc_type", type=click.Choice(["article", "listing"]), help="Force the record type.")
+@click.option("--type", "doc_type", type=click.Choice(TYPES), help="Force the record type.")
 @friendly_errors
 def sync_cmd(feed: str, index_dir: str | None, delay: float, timeout: float, max_pages: int,
              doc_type: str | None) -> None:
@@ -298,33 +298,7 @@ def rollback_cmd(generation: str | None, index_dir: str | None) -> None:
 @main.command("search")
 @click.argument("query", nargs=-1)
 @index_dir_option
-@click.option("--type", "types", multiple=True, type=click.Choice(["article", "listing"]), help="Document type.")
-@click.option("--category", multiple=True, help="Category (repeat for several).")
-@click.option("--author", multiple=True, help="Author.")
-@click.option("--province", multiple=True, help="Province (official, unaccented or abbreviated).")
-@click.option("--district", multiple=True, help='District, e.g. "Quận 7", "quan 7", "Q7".')
-@click.option("--ward", multiple=True, help="Ward.")
-@click.option("--ward-2025", multiple=True, help='Ward under the 2025 layout, e.g. "Phường Tân Mỹ", "tan my".')
-@click.option("--province-2025", multiple=True, help="Province under the 2025 layout (34 provinces).")
-@click.option("--direction", multiple=True, help='Listing direction, e.g. "Đông Nam".')
-@click.option("--legal-status", multiple=True, help="Listing legal status.")
-@click.option("--project", multiple=True, help="Listing project.")
-@click.option("--property-type", multiple=True, help="Property type, e.g. 'Nhà phố'.")
-@click.option("--transaction", multiple=True, type=click.Choice(["sale", "rent"]), help="Sale or rent.")
-@click.option("--year", multiple=True, help="Publication year.")
-@click.option("--date-from", help="Earliest date (2022-06-17 or 17/06/2022).")
-@click.option("--date-to", help="Latest date.")
-@click.option("--price-min", help="Minimum price in VND.")
-@click.option("--price-max", help="Maximum price in VND.")
-@click.option("--area-min", help="Minimum area in m².")
-@click.option("--area-max", help="Maximum area in m².")
-@click.option("--price-per-m2-min", help="Minimum sale price per m² in VND.")
-@click.option("--price-per-m2-max", help="Maximum sale price per m² in VND.")
-@click.option("--bedrooms", help="At least this many bedrooms.")
-@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True, help="Order.")
-@click.option("--page", default="1", show_default=True, help="Page number.")
-@click.option("--limit", "per_page", default="10", show_default=True, help="Results per page.")
-@click.option("--verbatim", is_flag=True, default=None, help="Search the words as typed (no correction).")
+@search_options()
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON contract.")
 @friendly_errors
 def search_cmd(query: tuple[str, ...], index_dir: str | None, as_json: bool, **options: Any) -> None:
@@ -333,15 +307,7 @@ def search_cmd(query: tuple[str, ...], index_dir: str | None, as_json: bool, **o
     from .search import Engine
 
     settings = _settings(index_dir)
-    params: dict[str, Any] = {"q": " ".join(query)}
-    rename = {"types": "type", "property_type": "property_type"}
-    for key, value in options.items():
-        if value in (None, (), ""):
-            continue
-        if value is True:
-            value = "1"
-        params[rename.get(key, key)] = list(value) if isinstance(value, tuple) else value
-    req = SearchRequest.from_params(params, settings)
+    req = SearchRequest.from_params(cli_params(query, options), settings)
     result = Engine(settings.index_dir, settings).search(req)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
@@ -349,11 +315,10 @@ def search_cmd(query: tuple[str, ...], index_dir: str | None, as_json: bool, **o
     _print_result(result.to_dict())
 
 
-@main.command(
-    "export",
-    params=[p for p in search_cmd.params if p.name not in ("page", "per_page", "as_json", "index_dir")],
-)
+@main.command("export")
+@click.argument("query", nargs=-1)
 @index_dir_option
+@search_options(paging=False)
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True, help="Output format.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-", help="File to write (default: standard output).")
 @friendly_errors
@@ -368,12 +333,7 @@ def export_cmd(query: tuple[str, ...], index_dir: str | None, fmt: str, output: 
     from .search import Engine
 
     settings = _settings(index_dir)
-    params: dict[str, Any] = {"q": " ".join(query)}
-    for key, value in options.items():
-        if value in (None, (), ""):
-            continue
-        params["type" if key == "types" else key] = list(value) if isinstance(value, tuple) else value
-    req = SearchRequest.from_params(params, settings)
+    req = SearchRequest.from_params(cli_params(query, options), settings)
     documents = Engine(settings.index_dir, settings).iter_documents(req)
     # Bytes: the CSV's CRLF line ends must not be translated.
     with click.open_file(output, "wb") as out:

@@ -41,6 +41,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .params import TRANSACTION_LABELS
 from .places import find_places
 from .vietnamese import fold
 
@@ -440,9 +441,8 @@ def _read_transaction(text: str, low: str, add: Callable[[Understood], None], ta
         if not _free(taken, m.start(), m.end()) or not _accents_agree(text[m.start() : m.end()], m[1]):
             continue
         value = "rent" if "thue" in m[1] else "sale"
-        label = "Cho thuê" if value == "rent" else "Bán"
-        add(Understood("transaction", text[m.start() : m.end()], m.start(), m.end(), f"Hình thức: {label}",
-                       value=value))
+        add(Understood("transaction", text[m.start() : m.end()], m.start(), m.end(),
+                       f"Hình thức: {TRANSACTION_LABELS[value]}", value=value))
         return m[1] in _STRONG_TRANSACTION
     return False
 

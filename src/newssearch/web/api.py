@@ -17,6 +17,7 @@ from ..budget import Deadline
 from ..errors import BadRequest
 from ..export import FORMATS, MEDIA_TYPES, iter_export
 from ..models import SearchRequest
+from ..params import PAGING_PARAMS
 from . import etag, get_engine, get_settings, stats_cached
 from .observe import record_search
 from .openapi import openapi_spec
@@ -110,7 +111,7 @@ def export() -> Response:
     if fmt not in FORMATS:
         raise BadRequest(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}", param="format")
     params.pop("format", None)
-    for name in ("page", "per_page"):
+    for name in PAGING_PARAMS:
         if name in params:
             raise BadRequest(f"an export has every match: {name} does not apply", param=name)
     req = SearchRequest.from_params(params, settings)

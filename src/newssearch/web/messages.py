@@ -8,31 +8,11 @@ from the status and the parameter at fault, with the value they sent.
 from __future__ import annotations
 
 from ..config import Settings
+from ..params import KEYWORD_FILTERS, MAX_VALUE_LENGTH, MAX_VALUES, PARAMS_BY_NAME, SEARCH_PARAMS
 from .format import format_count
 
 #: What a visitor calls each parameter.
-PARAM_LABELS: dict[str, str] = {
-    "q": "Từ khóa",
-    "type": "Loại nội dung",
-    "category": "Chuyên mục",
-    "author": "Tác giả",
-    "province": "Tỉnh/Thành phố",
-    "district": "Quận/Huyện",
-    "ward": "Phường/Xã",
-    "property_type": "Loại nhà đất",
-    "transaction": "Hình thức",
-    "year": "Năm",
-    "date_from": "Từ ngày",
-    "date_to": "Đến ngày",
-    "price_min": "Giá thấp nhất",
-    "price_max": "Giá cao nhất",
-    "area_min": "Diện tích nhỏ nhất",
-    "area_max": "Diện tích lớn nhất",
-    "bedrooms": "Số phòng ngủ",
-    "sort": "Sắp xếp",
-    "page": "Trang",
-    "per_page": "Số kết quả mỗi trang",
-}
+PARAM_LABELS: dict[str, str] = {p.name: p.label for p in SEARCH_PARAMS}
 #: Longest sent value quoted back.
 MAX_QUOTED = 60
 
@@ -41,16 +21,19 @@ def _hint(param: str, settings: Settings) -> str:
     """What a good value of ``param`` looks like."""
     if param == "q":
         return f"Từ khóa chỉ nhập một lần và dài tối đa {format_count(settings.max_query_length)} ký tự."
-    if param == "type":
-        return "Chọn “Tin tức” hoặc “Nhà đất”."
-    if param == "transaction":
-        return "Chọn “Bán” hoặc “Cho thuê”."
+    if param in ("type", "transaction"):
+        return "Chọn " + " hoặc ".join(f"“{c.label}”" for c in PARAMS_BY_NAME[param].choices) + "."
     if param == "year":
         return "Năm là một số, ví dụ 2024."
     if param in ("date_from", "date_to"):
         return "Ngày viết dạng 17/06/2022 hoặc 2022-06-17, và “Từ ngày” không được sau “Đến ngày”."
     if param in ("price_min", "price_max"):
         return "Giá là số đồng, ví dụ 2000000000 cho 2 tỷ, và giá thấp nhất không lớn hơn giá cao nhất."
+    if param in ("price_per_m2_min", "price_per_m2_max"):
+        return (
+            "Giá/m² là số đồng cho mỗi mét vuông, ví dụ 50000000 cho 50 triệu/m², và giá/m² thấp nhất "
+            "không lớn hơn giá/m² cao nhất."
+        )
     if param in ("area_min", "area_max"):
         return "Diện tích là số mét vuông, ví dụ 80, và diện tích nhỏ nhất không lớn hơn diện tích lớn nhất."
     if param == "bedrooms":
@@ -64,8 +47,10 @@ def _hint(param: str, settings: Settings) -> str:
         )
     if param == "per_page":
         return f"Mỗi trang hiển thị từ 1 đến {format_count(settings.max_per_page)} kết quả."
-    if param in PARAM_LABELS:
-        return "Mỗi bộ lọc nhận tối đa 50 giá trị, mỗi giá trị dài tối đa 200 ký tự."
+    if param == "verbatim":
+        return "“Tìm chính xác” nhận 1 (bật) hoặc 0 (tắt)."
+    if param in KEYWORD_FILTERS:
+        return f"Mỗi bộ lọc nhận tối đa {MAX_VALUES} giá trị, mỗi giá trị dài tối đa {MAX_VALUE_LENGTH} ký tự."
     return "Hãy kiểm tra lại địa chỉ trang."
 
 

@@ -1,9 +1,9 @@
 """The OpenAPI 3.1 description of the HTTP API, served at ``/api/openapi.json``.
 
-Built from the same constants the code validates with (``models.PARAMS``,
-``SORTS``, ``Settings`` limits), so the description cannot drift from the
-behaviour silently; ``tests/test_web.py`` checks every route and parameter is
-described and validates the document.
+Built from what the code validates with (the table of search parameters in
+:mod:`newssearch.params`, ``Settings`` limits), so the description cannot
+drift from the behaviour silently; ``tests/test_web.py`` checks every route
+and parameter is described and validates the document.
 """
 
 from __future__ import annotations
@@ -13,45 +13,10 @@ from typing import Any
 from .. import __version__
 from ..budget import AUTOCOMPLETE_WORDS, MAX_EXCLUDED, MAX_PHRASES, MAX_TERMS
 from ..config import Settings
-from ..models import KEYWORD_FILTERS, MAX_FILTER_VALUES, SORTS, TRANSACTIONS, TYPES
+from ..params import RANGE_PAIRS, SORTS, TYPES, openapi_parameters, or_blank
 
 #: Gunicorn's largest request line (``server.REQUEST_LINE_LIMIT``; not imported, to keep gunicorn out).
 REQUEST_LINE_LIMIT = 8190
-#: Most values of one keyword filter, and the longest value (as in ``SearchRequest``).
-MAX_FILTER_VALUE_LENGTH = 200
-#: Accepted date forms: 2022-06-17, 17/06/2022, 2022-06, 2022 (blank = not given).
-DATE_PATTERN = (
-    r"^\s*(|\d{4}-(0?[1-9]|1[0-2])-(0?[1-9]|[12]\d|3[01])|(0?[1-9]|[12]\d|3[01])/(0?[1-9]|1[0-2])/\d{4}"
-    r"|\d{4}-(0?[1-9]|1[0-2])|\d{4})\s*$"
-)
-
-_FILTER_HELP = {
-    "type": "Document type: `article` (Tin tức) or `listing` (Nhà đất).",
-    "category": "Article category (Chuyên mục), as in the `category` facet.",
-    "author": "Article author, as in the `author` facet.",
-    "province": "Province (Tỉnh/Thành phố); accents and prefixes optional (`quang ninh`).",
-    "district": "District (Quận/Huyện) under the pre-2025 layout; `Q1`, `quận 1` work.",
-    "ward": "Ward or commune (Phường/Xã).",
-    "property_type": "Listing property type (Loại nhà đất), as in the `property_type` facet.",
-    "transaction": "Listing transaction: `sale` (Bán) or `rent` (Cho thuê).",
-    "ward_2025": "Ward (Phường/Xã/Đặc khu) under the layout in force from 1 July 2025; `tan my` works.",
-    "province_2025": (
-        "Province under the 2025 layout (34 provinces); a former province gives the one it joined "
-        "(`binh duong` -> Thành phố Hồ Chí Minh)."
-    ),
-    "direction": "Listing direction (Hướng), as in the `direction` facet (`dong nam` works).",
-    "legal_status": "Listing legal status (Pháp lý), as in the `legal_status` facet.",
-    "project": "Listing project (Dự án), as in the `project` facet.",
-}
-
-
-#: An empty (or blank) value, which counts as "not given" -- what HTML forms send for empty fields.
-BLANK: dict[str, Any] = {"type": "string", "pattern": r"^\s*$"}
-
-
-def _or_blank(schema: dict[str, Any]) -> dict[str, Any]:
-    """``schema`` or a blank string (ignored, as if the parameter were absent)."""
-    return {"anyOf": [schema, BLANK]}
 
 
 def _nullable(schema_type: str, **extra: Any) -> dict[str, Any]:
@@ -99,127 +64,6 @@ def _rate_limited(responses: dict[str, Any], rate: str) -> dict[str, Any]:
     return {**responses, "429": {"$ref": "#/components/responses/TooManyRequests"}} if rate else responses
 
 
-def _search_parameters(settings: Settings) -> list[dict[str, Any]]:
-    params: list[dict[str, Any]] = [
-        {
-            "name": "q",
-            "in": "query",
-            "description": (
-                "What to search for, with or without Vietnamese diacritics (`nha pho ha long`). "
-                '`"quoted words"` must stand together; `-word` excludes; `a OR b`; fields `tác giả:`/`author:`, '
-                '`tiêu đề:`/`title:`, `chuyên mục:`/`category:`; date words `năm 2022`, `tháng 6/2022`, '
-                '`từ 2021 đến 2023`. Empty: browse by newest. '
-                f"At most {settings.max_query_length} characters; {MAX_TERMS} distinct words, "
-                f"{MAX_PHRASES} phrases and {MAX_EXCLUDED} exclusions count, the rest are ignored "
-                "(see `ignored` in the result)."
-            ),
-            "schema": {"type": "string", "maxLength": settings.max_query_length},
-        }
-    ]
-    for name in KEYWORD_FILTERS:
-        item: dict[str, Any]
-        if name == "type":
-            item = _or_blank({"type": "string", "enum": list(TYPES)})
-        elif name == "transaction":
-            item = _or_blank({"type": "string", "enum": list(TRANSACTIONS)})
-        else:
-            item = {"type": "string", "maxLength": MAX_FILTER_VALUE_LENGTH}
-        params.append(
-            {
-                "name": name,
-                "in": "query",
-                "description": _FILTER_HELP[name]
-                + f" Repeat to select several (OR); at most {MAX_FILTER_VALUES} values.",
-                "style": "form",
-                "explode": True,
-                "schema": {"type": "array", "items": item, "maxItems": MAX_FILTER_VALUES},
-            }
-        )
-    params.append(
-        {
-            "name": "year",
-            "in": "query",
-            "description": "Publication (or posting) year; repeat to select several.",
-            "style": "form",
-            "explode": True,
-            "schema": {
-                "type": "array",
-                "items": _or_blank({"type": "integer", "minimum": 1900, "maximum": 2100}),
-                "maxItems": MAX_FILTER_VALUES,
-            },
-        }
-    )
-    for name, help_text in (
-        ("date_from", "Published on or after this day"),
-        ("date_to", "Published on or before this day (not before `date_from`)"),
-    ):
-        params.append(
-            {
-                "name": name,
-                "in": "query",
-                "description": f"{help_text}: `2022-06-17`, `17/06/2022`, `2022-06` or `2022`.",
-                "schema": {"type": "string", "pattern": DATE_PATTERN},
-            }
-        )
-    for name, help_text in (
-        ("price_min", "Lowest price in VND (listings), inclusive; a sale price unless `transaction=rent` "
-                      "(then a monthly rent)."),
-        ("price_max", "Highest price in VND (listings), exclusive; not below `price_min`."),
-        ("price_per_m2_min", "Lowest sale price per m² in VND, inclusive."),
-        ("price_per_m2_max", "Highest sale price per m² in VND, exclusive; not below `price_per_m2_min`."),
-        ("area_min", "Smallest area in m² (listings), inclusive."),
-        ("area_max", "Largest area in m² (listings), exclusive; not below `area_min`."),
-    ):
-        params.append(
-            {
-                "name": name,
-                "in": "query",
-                "description": help_text,
-                "schema": _or_blank({"type": "number", "minimum": 0}),
-            }
-        )
-    params += [
-        {
-            "name": "bedrooms",
-            "in": "query",
-            "description": "At least this many bedrooms (listings).",
-            "schema": _or_blank({"type": "integer", "minimum": 0, "maximum": 100}),
-        },
-        {
-            "name": "sort",
-            "in": "query",
-            "description": "Order of results; `relevance` (the default) becomes `newest` when `q` is empty.",
-            "schema": _or_blank({"type": "string", "enum": list(SORTS), "default": "relevance"}),
-        },
-        {
-            "name": "page",
-            "in": "query",
-            "description": (
-                f"Page number from 1. `page × per_page` may not exceed {settings.max_result_window} "
-                "(the deepest result reachable): narrow the search instead."
-            ),
-            "schema": _or_blank(
-                {"type": "integer", "minimum": 1, "maximum": settings.max_result_window, "default": 1}
-            ),
-        },
-        {
-            "name": "per_page",
-            "in": "query",
-            "description": f"Results per page, 1 to {settings.max_per_page}.",
-            "schema": _or_blank(
-                {"type": "integer", "minimum": 1, "maximum": settings.max_per_page, "default": 10}
-            ),
-        },
-        {
-            "name": "verbatim",
-            "in": "query",
-            "description": "1: search the words as typed; a query that finds nothing good is not corrected.",
-            "schema": {"type": "string", "enum": ["", "0", "1"]},
-        },
-    ]
-    return params
-
-
 _IF_NONE_MATCH = {
     "name": "If-None-Match",
     "in": "header",
@@ -231,7 +75,7 @@ _LIMIT = {
     "name": "limit",
     "in": "query",
     "description": "How many items to return, 1 to 20.",
-    "schema": _or_blank({"type": "integer", "minimum": 1, "maximum": 20}),
+    "schema": or_blank({"type": "integer", "minimum": 1, "maximum": 20}),
 }
 _DOC_ID = {
     "name": "doc_id",
@@ -675,6 +519,7 @@ def _write_paths(settings: Settings) -> dict[str, Any]:
 def openapi_spec(settings: Settings, max_url_bytes: int = 8000, max_body_bytes: int = 16384) -> dict[str, Any]:
     """The OpenAPI 3.1 document for ``settings`` and the app's size limits."""
     no_params_note = " Takes no query parameters (unknown ones are a 400)."
+    ranges = ", ".join(f"`{low}` ≤ `{high}`" for low, high in RANGE_PAIRS)
     writes = _write_paths(settings)
     spec: dict[str, Any] = {
         "openapi": "3.1.0",
@@ -686,8 +531,8 @@ def openapi_spec(settings: Settings, max_url_bytes: int = 8000, max_body_bytes: 
                 "(Nhà đất): accent-insensitive, faceted. Errors always have the shape "
                 '`{"error": {"status", "message", "param"}}`. Unknown query parameters are rejected '
                 "(400); empty ones are ignored, as HTML forms send them for empty fields. Values that "
-                "depend on each other are checked too (400): `price_min` ≤ `price_max`, `area_min` ≤ "
-                "`area_max`, `date_from` ≤ `date_to`. Limits: query at most {settings.max_query_length} characters, per_page at most "
+                f"depend on each other are checked too (400): {ranges}. "
+                f"Limits: query at most {settings.max_query_length} characters, per_page at most "
                 f"{settings.max_per_page}, page × per_page at most {settings.max_result_window}; "
                 f"request URL at most {max_url_bytes} bytes and body at most {max_body_bytes} bytes "
                 f"(413; the write API takes bodies up to {settings.max_write_bytes} bytes). The write API (POST and "
@@ -701,7 +546,7 @@ def openapi_spec(settings: Settings, max_url_bytes: int = 8000, max_body_bytes: 
                 "get": {
                     "operationId": "search",
                     "summary": "Search articles and listings",
-                    "parameters": [*_search_parameters(settings), _IF_NONE_MATCH],
+                    "parameters": [*openapi_parameters(settings), _IF_NONE_MATCH],
                     "responses": _rate_limited(
                         _responses(_ok("SearchResult", "Hits, facets with counts, links.")), settings.rate_limit_search
                     ),
@@ -718,12 +563,12 @@ def openapi_spec(settings: Settings, max_url_bytes: int = 8000, max_body_bytes: 
                         "(opens in Excel); no match gives the header row only."
                     ),
                     "parameters": [
-                        *(p for p in _search_parameters(settings) if p["name"] not in ("page", "per_page")),
+                        *openapi_parameters(settings, paging=False),
                         {
                             "name": "format",
                             "in": "query",
                             "description": "`csv` (default) or `jsonl`.",
-                            "schema": _or_blank({"type": "string", "enum": ["csv", "jsonl"]}),
+                            "schema": or_blank({"type": "string", "enum": ["csv", "jsonl"]}),
                         },
                     ],
                     "responses": {

@@ -20,6 +20,7 @@ from ..config import Settings
 from ..errors import BadRequest
 from ..highlight import highlight_all
 from ..models import PARAMS, Hit, SearchRequest, SearchResult
+from ..params import PAGING_PARAMS
 from ..query import parse_query
 from ..search import hit_from_raw
 from . import etag, get_engine, get_settings
@@ -148,7 +149,7 @@ def document_url(doc_id: str, q: str = "", external: bool = False) -> str:
 def feed() -> Response:
     """An Atom feed of the newest matches of a search (the search page's parameters)."""
     raw = request.args.to_dict(flat=False)
-    params = {k: v for k, v in raw.items() if k in PARAMS and k not in ("sort", "page", "per_page")}
+    params = {k: v for k, v in raw.items() if k in PARAMS and k not in ("sort", *PAGING_PARAMS)}
     req = SearchRequest.from_params(params, get_settings())
     req.sort, req.per_page, req.facets = "newest", FEED_ENTRIES, False
     tag = etag()

@@ -19,6 +19,7 @@ from ..config import Settings
 from ..facets import AREA_BANDS, PRICE_BANDS, month_range
 from ..listing_query import without as query_without
 from ..models import KEYWORD_FILTERS, PARAMS, SORTS, FacetValue, Hit, SearchRequest, SearchResult
+from ..params import RANGE_PAIRS, SORT_LABELS, TYPE_LABELS
 from ..search import listing_query
 from ..vietnamese import fold
 from .format import format_area, format_count, format_date, format_price, format_seconds
@@ -47,20 +48,6 @@ FACET_TITLES: dict[str, str] = {
     "year": "Năm",
     "author": "Tác giả",
 }
-#: Sort keys and their labels on the page.
-SORT_LABELS: dict[str, str] = {
-    "relevance": "Liên quan nhất",
-    "newest": "Mới nhất",
-    "oldest": "Cũ nhất",
-    "views": "Xem nhiều nhất",
-    "price_asc": "Giá tăng dần",
-    "price_desc": "Giá giảm dần",
-    "area_asc": "Diện tích tăng dần",
-    "area_desc": "Diện tích giảm dần",
-    "price_per_m2_asc": "Giá/m² tăng dần",
-    "price_per_m2_desc": "Giá/m² giảm dần",
-}
-TYPE_LABELS = {"article": "Tin tức", "listing": "Nhà đất"}
 #: Facet values shown before "Xem thêm".
 SHOWN_VALUES = 8
 #: Range parameters, by facet.
@@ -70,9 +57,7 @@ RANGES = {
     "area": ("area_min", "area_max"),
     "price_per_m2": ("price_per_m2_min", "price_per_m2_max"),
 }
-_RANGE_PARAMS = {
-    "price_min", "price_max", "area_min", "area_max", "price_per_m2_min", "price_per_m2_max", "date_from", "date_to",
-}
+_RANGE_PARAMS = {name for pair in RANGE_PAIRS for name in pair}
 
 
 # ---------------------------------------------------------------------------
@@ -415,7 +400,7 @@ def page_context(
     selected_types = req.filters.get("type", [])
     type_counts = {fv["value"]: fv["count"] for fv in data["facets"].get("type", [])}
     tabs = []
-    for value, label in ((None, "Tất cả"), ("article", "Tin tức"), ("listing", "Nhà đất")):
+    for value, label in ((None, "Tất cả"), *TYPE_LABELS.items()):
         tab_params = without(params, "type")
         if value is None:
             count = sum(type_counts.values()) if type_counts else None
