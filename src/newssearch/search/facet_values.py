@@ -9,24 +9,16 @@ import numpy.typing as npt
 from .. import facets as fc
 from ..listing_filters import effective_price
 from ..models import FacetValue, SearchRequest
+from ..params import TRANSACTION_LABELS, TYPE_LABELS
 from ..places import DISTRICT_SEP, normalize_district, short_name
-from ..store import Columns, Vocabulary
+from ..store import KEYWORD_COLUMNS, Columns, Vocabulary
 from ..vietnamese import fold
 from .filters import codes_for, rent_mask
 
 BoolArray = npt.NDArray[np.bool_]
 
-#: Display labels for coded values.
-TYPE_LABELS = {"article": "Tin tức", "listing": "Nhà đất"}
-
-TRANSACTION_LABELS = {"sale": "Bán", "rent": "Cho thuê"}
-
-#: Keyword facets returned with every search, in display order.
-KEYWORD_FACETS = (
-    "type", "category", "author", "province", "district", "ward", "property_type", "transaction",
-    "ward_2025", "province_2025", "direction", "legal_status", "project",
-)
-
+#: Keyword facets returned with every search, in display order: every keyword column.
+KEYWORD_FACETS = KEYWORD_COLUMNS
 MAX_FACET_VALUES = 30
 
 
