@@ -18,6 +18,7 @@ import click
 
 from .config import Settings
 from .errors import NewsSearchError
+from .export import FORMATS
 from .keys import SCOPES
 from .params import TYPES, cli_params, search_options
 
@@ -319,7 +320,7 @@ def search_cmd(query: tuple[str, ...], index_dir: str | None, as_json: bool, **o
 @click.argument("query", nargs=-1)
 @index_dir_option
 @search_options(paging=False)
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True, help="Output format.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-", help="File to write (default: standard output).")
 @friendly_errors
 def export_cmd(query: tuple[str, ...], index_dir: str | None, fmt: str, output: str, **options: Any) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from .. import __version__
 from ..budget import AUTOCOMPLETE_WORDS, MAX_EXCLUDED, MAX_PHRASES, MAX_TERMS
 from ..config import Settings
+from ..export import FORMATS
 from ..params import RANGE_PAIRS, SORTS, TYPES, openapi_parameters, or_blank
 
 #: Gunicorn's largest request line (``server.REQUEST_LINE_LIMIT``; not imported, to keep gunicorn out).
@@ -568,7 +569,7 @@ def openapi_spec(settings: Settings, max_url_bytes: int = 8000, max_body_bytes: 
                             "name": "format",
                             "in": "query",
                             "description": "`csv` (default) or `jsonl`.",
-                            "schema": or_blank({"type": "string", "enum": ["csv", "jsonl"]}),
+                            "schema": or_blank({"type": "string", "enum": list(FORMATS)}),
                         },
                     ],
                     "responses": {
