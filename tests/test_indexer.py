@@ -256,6 +256,8 @@ def test_fast_field_length_reader_matches_whoosh(tmp_path: Path) -> None:
     from whoosh import index as whoosh_index
     from whoosh.codec.whoosh3 import W3PerDocReader
 
+    from newssearch.store.codec import FastLengthsReader
+
     store = IndexStore(tmp_path / "ix")
     docs = [art(i, body="Bài " + "rất dài " * i) for i in range(40)]
     docs[3] = art(3, body="")  # an empty body: no length byte
@@ -268,7 +270,7 @@ def test_fast_field_length_reader_matches_whoosh(tmp_path: Path) -> None:
             perdoc = leaf._perdoc
             n = leaf.doc_count_all()
             for field in ("title_f", "body_f", "body", "meta", "no_such_field"):
-                assert type(perdoc).__name__ == "FastLengthsReader"
+                assert isinstance(perdoc, FastLengthsReader)
                 fast = perdoc.doc_field_length_reader(field)
                 slow = W3PerDocReader.doc_field_length_reader(perdoc, field)
                 assert [fast(d) for d in range(n + 2)] == [slow(d) for d in range(n + 2)]

@@ -90,6 +90,27 @@ def test_reads_what_was_written() -> None:
     assert f.get("no_such_field", "ha") is None
 
 
+@pytest.mark.parametrize("count", [0, 1, 31, 32, 33, 64, 65, 300])
+def test_term_look_ups_equal_a_sorted_list(count: int) -> None:
+    """Document frequencies and prefix ranges, across the table's sample blocks."""
+    rng = random.Random(count)
+    letters = [b"a", b"b", b"n", "á".encode(), "đ".encode()]
+    terms: dict[bytes, tuple[list[int], list[float]]] = {}
+    while len(terms) < count:
+        term = b"".join(rng.choice(letters) for _ in range(rng.randint(1, 4)))
+        docs = sorted(rng.sample(range(50), rng.randint(1, 5)))
+        terms[term] = (docs, [1.0] * len(docs))
+    f = SegmentPostings(memoryview(_file({"title_f": terms})), doc_count=50)
+    ordered = sorted(terms)
+    probes = {b"", *ordered, *(t[:k] for t in ordered for k in (1, 2)), b"zz", b"\xff", b"ab\xff"}
+    for probe in sorted(probes):
+        expected = [(t, len(terms[t][0])) for t in ordered if t.startswith(probe)]
+        assert f.with_prefix("title_f", probe, 10**6) == expected, probe
+        assert f.with_prefix("title_f", probe, 2) == expected[:2], probe
+        assert f.doc_frequency("title_f", probe) == (len(terms[probe][0]) if probe in terms else 0), probe
+    assert f.with_prefix("no_such_field", b"a", 10) == [] and f.doc_frequency("no_such_field", b"a") == 0
+
+
 def _damage(data: bytes, field: str, array: str, value: int) -> bytes:
     """``data`` with every entry of one array of ``field``'s term table set to ``value``."""
     (at,) = struct.unpack("<Q", data[-12:-4])

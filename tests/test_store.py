@@ -16,7 +16,7 @@ import sys
 import textwrap
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +28,10 @@ from newssearch.indexer import IndexStore
 from newssearch.ingest import Deletion
 from newssearch.models import SearchRequest
 from newssearch.search import Engine
-from newssearch.store import pool
+from newssearch.store import open_index, open_snapshot, pool
+from newssearch.store.perdoc import SegmentDocs
 from newssearch.store.postings import EXT, SegmentPostings
+from newssearch.store.schema import KEYWORD_COLUMNS, NUMERIC_COLUMNS
 from newssearch.vietnamese import fold, tokenize
 
 SYLLABLES = [
@@ -115,7 +117,11 @@ def written(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.
     live = _write(tmp_path / "ix", request.param, seed=request.param)
     engine = Engine(tmp_path / "ix")
     try:
-        yield engine.snapshot().store, live
+        snap = engine.snapshot().store
+        # Every segment (commits, merges, the two-process writer) has the project's files.
+        assert all(isinstance(f, SegmentPostings) for f in snap._files)
+        assert all(isinstance(f, SegmentDocs) for f in snap._docs)
+        yield snap, live
     finally:
         engine.close()
 
@@ -176,6 +182,73 @@ def test_prefix_and_fuzzy_terms_equal_the_reference(written: Any) -> None:
     near = snap.terms_within("title_f", "nhaa", 1)
     assert "nha" in near and all(t.startswith("n") for t in near)
     assert snap.terms_within("no_such_field", "nha", 1) == []
+
+
+def test_document_frequencies_equal_the_reference(written: Any) -> None:
+    snap, live = written
+    for (field, term), counts in _reference(live).items():
+        # Deleted documents count until a merge drops them (as in Whoosh's term info).
+        assert snap.doc_frequency(field, term) >= len(counts), (field, term)
+    assert snap.doc_frequency("title_f", "khongco") == 0
+    assert snap.doc_frequency("no_such_field", "nha") == 0
+
+
+def _read_all(snap: Any) -> dict[str, Any]:
+    """Everything the interface answers, in plain values."""
+    prefixes = ("", "n", "nh", "nha", "th", "đ", "d", "q", "zz", "\uffff")
+    return {
+        "live": snap.columns.live.tolist(),
+        "codes": {c: [snap.vocab.labels[c][k] for k in snap.columns.codes[c].tolist()] for c in KEYWORD_COLUMNS},
+        "numbers": {c: np.nan_to_num(snap.columns.numbers[c], nan=-1).tolist() for c in NUMERIC_COLUMNS},
+        "lengths": {f: snap.field_lengths(f).tolist() for f in ("title", "title_f", "body_f", "meta", "places")},
+        "documents": [snap.document(d) for d in range(snap.doc_count)],
+        "prefix": {(f, p, lim): snap.terms_with_prefix(f, p, lim) for f in ("title", "body_f", "places")
+                   for p in prefixes for lim in (3, 5000)},
+        "df": {(f, t): snap.doc_frequency(f, t) for f in ("title", "body_f") for t in [*SYLLABLES, "nha", "khong"]},
+    }
+
+
+def test_the_projects_files_answer_as_whoosh_does(written: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same snapshot read through the project's files and through Whoosh alone."""
+    snap, _ = written
+    ours = _read_all(snap)
+    from newssearch.store import snapshot
+
+    monkeypatch.setattr(snapshot, "_segment_docs", lambda leaf, i: None)
+    monkeypatch.setattr(SegmentPostings, "open", classmethod(lambda cls, leaf: None))
+    gen = Path(snap._ix.storage.folder)
+    whoosh_only = open_snapshot(open_index(gen))
+    try:
+        assert whoosh_only._docs == [None] * len(snap._docs)
+        theirs = _read_all(whoosh_only)
+    finally:
+        whoosh_only.close()
+    assert ours == theirs
+    assert sum(len(v) for v in ours["prefix"].values()) > 100
+
+
+def test_the_hot_path_reads_take_no_lock(sample_index: Path) -> None:
+    """Postings, lengths, term look-ups and documents are read from the
+    project's files while the snapshot's Whoosh lock is held elsewhere."""
+    engine = Engine(sample_index)
+    try:
+        snap = engine.snapshot().store
+        reads: dict[str, Callable[[], Any]] = {
+            "postings": lambda: len(snap.postings("body_f", "nha").ids),
+            "lengths": lambda: float(snap.field_lengths("title_f").sum()),
+            "df": lambda: snap.doc_frequency("title_f", "ha"),
+            "prefix": lambda: len(snap.terms_with_prefix("title_f", "nh")),
+            "document": lambda: snap.document(0)["id"],
+        }
+        got: dict[str, Any] = {}
+        with snap._lock:
+            worker = threading.Thread(target=lambda: got.update({k: f() for k, f in reads.items()}))
+            worker.start()
+            worker.join(10)
+            assert not worker.is_alive()  # it would wait for the lock forever
+        assert set(got) == set(reads) and all(got.values())
+    finally:
+        engine.close()
 
 
 def test_phrases_follow_positions(tmp_path: Path) -> None:
@@ -291,13 +364,16 @@ def test_segments_without_a_postings_file_are_read_through_whoosh(tmp_path: Path
     assert sum(len(v) for v in results["ours"].values()) > 50
 
 
-def test_engine_close_releases_the_postings_files(sample_index: Path) -> None:
+def test_engine_close_releases_the_projects_files(sample_index: Path) -> None:
     engine = Engine(sample_index)
     assert engine.search(SearchRequest(q="ha long")).total
     files = [f for f in engine.snapshot().store._files if f is not None]
     assert files
+    docs = [d for d in engine.snapshot().store._docs if d is not None]
+    assert docs
     engine.close()
     assert all(f._keep is None and not f._tables for f in files)
+    assert all(d._keep is None and d.doc_count == 0 for d in docs)
 
 
 def test_importing_and_using_newssearch_patches_nothing_in_whoosh(tmp_path: Path) -> None:

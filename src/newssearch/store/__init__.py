@@ -9,6 +9,7 @@ Outside this package newssearch reads an index through
   into the index, so their import paths are part of the format);
 * ``codec``: the project's codec (postings file, mapped segments, fast formats);
 * ``postings``: the postings file written beside each segment;
+* ``perdoc``: the per-document file (lengths, columns, stored documents) beside it;
 * ``pool``: the term-grouped indexing pool;
 * ``writer``: segment writers with that pool and codec;
 * ``columns``: columns read in bulk into NumPy arrays;

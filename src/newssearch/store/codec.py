@@ -12,14 +12,19 @@ What the subclasses change, and why:
    segment also gets ``<segment>.nsp``, its terms' document numbers and
    frequencies as plain arrays, read by the scorer instead of unpickling
    Whoosh's blocks (60% of search time before).
-2. Field lengths at commit (:class:`FastLengthsReader`): writing a segment
+2. Per-document file (:class:`newssearch.store.perdoc.PerDocFileWriter`): each
+   segment also gets ``<segment>.nsd``, its field lengths, filter and facet
+   columns and stored documents as plain arrays and compressed JSON (the
+   stored document is kept there only; :class:`NewsPerDocReader` hands it
+   back to Whoosh, for merges and ``stored_fields``).
+3. Field lengths at commit (:class:`FastLengthsReader`): writing a segment
    looks up a document's field length for every posting, one column read
    (~4 µs) each; this reads each field's lengths once.
-3. Compound segments over the mapping (:class:`MappedSegment`): whoosh3 opens
+4. Compound segments over the mapping (:class:`MappedSegment`): whoosh3 opens
    each file of a compound segment as ``BytesIO(memoryview(mmap))``, and
    ``BytesIO`` copies it: 1.9 GB per searcher on the 243k-document index.
    These files read the mapped memory instead.
-4. Analysis at index time (:class:`FastFrequency`, :class:`FastPositions`):
+5. Analysis at index time (:class:`FastFrequency`, :class:`FastPositions`):
    for the exact and folded analyzers the formats take terms and positions
    straight from :func:`newssearch.store.analysis.index_terms` instead of a
    chain of Whoosh token generators; the output is the same.
@@ -40,6 +45,8 @@ from whoosh.filedb.structfile import BufferFile
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 
+# The module, not its names: it imports schema, which imports this module.
+from . import perdoc
 from .analysis import index_terms
 from .postings import PostingsFileWriter
 
@@ -50,8 +57,11 @@ class NewsCodec(whoosh3.W3Codec):  # type: ignore[misc]
     def field_writer(self, storage: Any, segment: Any) -> Any:
         return PostingsFileWriter(self, storage, segment)
 
+    def per_document_writer(self, storage: Any, segment: Any) -> Any:
+        return perdoc.PerDocFileWriter(self, storage, segment)
+
     def per_document_reader(self, storage: Any, segment: Any) -> Any:
-        return FastLengthsReader(storage, segment)
+        return NewsPerDocReader(storage, segment)
 
     def new_segment(self, storage: Any, indexname: str) -> Any:
         return MappedSegment(self, indexname)
@@ -76,6 +86,36 @@ class FastLengthsReader(whoosh3.W3PerDocReader):  # type: ignore[misc]
             return lengths[docnum] if docnum < count else None
 
         return get
+
+
+class NewsPerDocReader(FastLengthsReader):
+    """The per-document reader of the project's segments: Whoosh's stored
+    fields plus the stored document from the segment's ``.nsd`` file.
+
+    Whoosh reads stored fields through here when it merges segments, so a
+    merged segment's file gets every document again. A segment whose file is
+    damaged cannot give its documents back: that is an error, never an empty
+    document (a merge would otherwise write the loss into a new segment)."""
+
+    def __init__(self, storage: Any, segment: Any) -> None:
+        super().__init__(storage, segment)
+        self._docs: perdoc.SegmentDocs | None = None
+
+    def stored_fields(self, docnum: int) -> Any:
+        fields = dict(super().stored_fields(docnum))
+        if self._docs is None:
+            docs = perdoc.SegmentDocs.open(self._storage, self._segment)
+            if docs is None:  # a segment written before the file existed: Whoosh stored it all
+                return fields
+            self._docs = docs
+        fields[perdoc.STORED_FIELD] = self._docs.document(docnum)
+        return fields
+
+    def close(self) -> None:
+        if self._docs is not None:
+            self._docs.close()
+            self._docs = None
+        super().close()
 
 
 class MemoryViewFile(io.RawIOBase):

@@ -1,11 +1,15 @@
-"""Facet, filter and sort values: Whoosh columns read in bulk into NumPy arrays.
+"""Facet, filter and sort values of every document as NumPy arrays.
 
-Whoosh reads a column one document at a time through Python (about 4 µs a
-value: 10 s for 14 columns of 240k documents at every index reopen).
-:func:`numeric_column` and :func:`bytes_column` read a column's bytes once
-and decode them with NumPy and slicing, falling back to per-document reads
-for column types they do not know. Segments never change once written, so
-:class:`ColumnCache` keeps each segment's arrays until the segment is gone.
+A segment's columns are read from its per-document file
+(:mod:`newssearch.store.perdoc`): a few ``np.frombuffer`` calls and, for a
+keyword column, one dictionary look-up per distinct value. A segment without
+that file (written by other code, or whose file fails its checks) is read
+from Whoosh's columns: Whoosh reads a column one document at a time through
+Python (about 4 µs a value), so :func:`numeric_column` and
+:func:`bytes_column` read a column's bytes once and decode them with NumPy
+and slicing, falling back to per-document reads for column types they do not
+know. Segments never change once written, so :class:`ColumnCache` keeps each
+segment's arrays until the segment is gone.
 """
 
 from __future__ import annotations
@@ -22,13 +26,15 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.util.numeric import byte_to_length
 
 from ..vietnamese import fold
+from .perdoc import SegmentDocs
 from .schema import KEYWORD_COLUMNS, NUMERIC_COLUMNS
 
 BoolArray = npt.NDArray[np.bool_]
 CodeArray = npt.NDArray[np.int32]
 NumberArray = npt.NDArray[np.float64]
 
-_LENGTH_TABLE = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.float32)
+#: Whoosh's one-byte length codes decoded (the per-document file keeps the same codes).
+LENGTH_TABLE = np.array([byte_to_length(b) or 0 for b in range(256)], dtype=np.float32)
 
 
 def _raw_reader(leaf: Any, fieldname: str, column: Any) -> Any:
@@ -72,7 +78,7 @@ def bytes_column(leaf: Any, fieldname: str, column: Any, size: int) -> list[byte
 def field_lengths(leaf: Any, fieldname: str, size: int) -> npt.NDArray[np.float32]:
     """Per-document lengths of an indexed field in one segment (as Whoosh stores them)."""
     codes = numeric_column(leaf, f"_{fieldname}_len", LENGTHS_COLUMN, size).astype(np.int64)
-    return _LENGTH_TABLE[np.clip(codes, 0, 255)]
+    return LENGTH_TABLE[np.clip(codes, 0, 255)]
 
 
 @dataclass
@@ -128,8 +134,9 @@ class ColumnCache:
         self._segments: dict[str, SegmentColumns] = {}
         self._lock = threading.Lock()
 
-    def load(self, reader: Any) -> Columns:
-        """Every column of a Whoosh reader; only segments not seen before are read."""
+    def load(self, reader: Any, files: list[SegmentDocs | None]) -> Columns:
+        """Every column of a Whoosh reader (``files``: each segment's per-document
+        file, or None); only segments not seen before are read."""
         n = reader.doc_count_all()
         live = np.zeros(n, dtype=bool)
         codes = {name: np.zeros(n, dtype=np.int32) for name in KEYWORD_COLUMNS}
@@ -138,14 +145,14 @@ class ColumnCache:
             return Columns(live, codes, numbers)
         seen: set[str] = set()
         with self._lock:
-            for leaf, offset in reader.leaf_readers():
+            for (leaf, offset), docs in zip(reader.leaf_readers(), files, strict=True):
                 size = leaf.doc_count_all()
                 seg = leaf.segment()
                 key = seg.segment_id() if seg is not None else f"anon-{id(leaf)}"
                 seen.add(key)
                 cached = self._segments.get(key)
                 if cached is None:
-                    cached = self._load_segment(leaf, size)
+                    cached = self._load_segment(leaf, size) if docs is None else self._load_file(docs)
                     self._segments[key] = cached
                 seg_codes, seg_numbers = cached
                 for name in KEYWORD_COLUMNS:
@@ -161,6 +168,25 @@ class ColumnCache:
                 if key not in seen:
                     del self._segments[key]
         return Columns(live, codes, numbers)
+
+    def _load_file(self, docs: SegmentDocs) -> SegmentColumns:
+        """A segment's columns from its per-document file."""
+        n = docs.doc_count
+        seg_codes: dict[str, CodeArray] = {}
+        seg_numbers: dict[str, NumberArray] = {}
+        for name in KEYWORD_COLUMNS:
+            found = docs.keywords(name)
+            if found is None:
+                seg_codes[name] = np.zeros(n, dtype=np.int32)
+                continue
+            local, values = found
+            # The file's codes are the segment's own: translate them through its values.
+            to_vocab = np.fromiter((self.vocab.code(name, v) for v in values), dtype=np.int32, count=len(values))
+            seg_codes[name] = to_vocab[local]
+        for name in NUMERIC_COLUMNS:
+            numbers = docs.numbers(name)
+            seg_numbers[name] = np.full(n, np.nan) if numbers is None else numbers.astype(np.float64)
+        return seg_codes, seg_numbers
 
     def _load_segment(self, leaf: Any, size: int) -> SegmentColumns:
         seg_codes: dict[str, CodeArray] = {}

@@ -86,7 +86,8 @@ class IndexSnapshot(Protocol):
         ...
 
     def document(self, docnum: int) -> dict[str, Any]:
-        """The stored document (as indexed)."""
+        """The stored document (as indexed); :class:`~newssearch.errors.IndexDamaged`
+        when its stored copy fails its checks."""
         ...
 
     def docnum(self, doc_id: str) -> int | None:

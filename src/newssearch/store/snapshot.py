@@ -1,18 +1,26 @@
 """The Whoosh implementation of :class:`~newssearch.store.interface.IndexSnapshot`.
 
-Postings are read from each segment's postings file
-(:mod:`newssearch.store.postings`), memory-mapped and lock-free; a segment
-without one, or whose file is damaged, is read through Whoosh's own postings.
-Everything else that goes through a Whoosh reader (stored documents, id
-lookups, phrases, the term dictionary) holds the snapshot's lock for the
-duration of that one read: Whoosh readers share file handles (seek, then
-read), so two threads reading through one reader at once corrupt each
-other's reads. A search holds no lock otherwise, so the threads of a worker
-search concurrently.
+What a search reads on every query comes from the project's own files beside
+each segment, memory-mapped and read without a lock:
+
+* postings, document frequencies and terms by prefix from the postings file
+  (:mod:`newssearch.store.postings`);
+* field lengths, columns and stored documents from the per-document file
+  (:mod:`newssearch.store.perdoc`).
+
+A segment without those files (written by other code), or whose file fails
+its checks, is read through Whoosh instead. Deletions are read through
+Whoosh's reader API when the snapshot opens. What still goes through a
+Whoosh reader (phrases over positions, terms within an edit distance, id
+look-ups, the fallbacks) holds the snapshot's lock for the duration of that
+one read: Whoosh readers share file handles (seek, then read), so two threads
+reading through one reader at once corrupt each other's reads. A search holds
+no lock otherwise, so the threads of a worker search concurrently.
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import logging
 import threading
@@ -22,8 +30,10 @@ from typing import Any
 import numpy as np
 from whoosh import query as wq
 
-from .columns import ColumnCache, field_lengths
+from ..errors import IndexDamaged
+from .columns import LENGTH_TABLE, ColumnCache, field_lengths
 from .interface import EMPTY_POSTINGS, BoolArray, FloatArray, IntArray, Postings
+from .perdoc import DamagedFile, SegmentDocs
 from .postings import SegmentPostings
 
 log = logging.getLogger(__name__)
@@ -76,6 +86,16 @@ def _file_postings(
     return Postings(ids + offset, tf)
 
 
+def _segment_docs(leaf: Any, i: int) -> SegmentDocs | None:
+    """A segment's per-document file, or None (no file, or one that fails its
+    checks: then Whoosh's columns are read, and its documents raise IndexDamaged)."""
+    try:
+        return SegmentDocs.open(leaf._storage, leaf._segment)
+    except DamagedFile as exc:
+        log.warning("per-document file of segment %s unusable (%s); reading Whoosh's columns", i, exc)
+        return None
+
+
 def _text(raw: Any) -> str:
     return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
 
@@ -94,10 +114,13 @@ class WhooshSnapshot:
         self._leaves: list[tuple[Any, int]] = list(self._reader.leaf_readers()) if self.doc_count else []
         # Each segment's own postings file, or None (then Whoosh decodes them).
         self._files: list[SegmentPostings | None] = [SegmentPostings.open(leaf) for leaf, _ in self._leaves]
+        # Each segment's per-document file, or None (then Whoosh reads them).
+        self._docs = [_segment_docs(leaf, i) for i, (leaf, _) in enumerate(self._leaves)]
+        self._starts = [off for _, off in self._leaves]
         self._deleted = [_deleted_mask(leaf) for leaf, _ in self._leaves]
         self._lengths: dict[str, FloatArray] = {}
         self._avg: dict[str, float] = {}
-        self.columns = columns.load(self._reader)
+        self.columns = columns.load(self._reader, self._docs)
         self.vocab = columns.vocab
 
     # -- lifecycle -------------------------------------------------------------
@@ -113,12 +136,13 @@ class WhooshSnapshot:
         return WhooshSnapshot(self._ix, self._column_cache)
 
     def close(self) -> None:
-        # The postings files first: they hold views of the segments' mappings.
-        for side in self._files:
+        # The project's files first: they hold views of the segments' mappings.
+        for side in [*self._files, *self._docs]:
             if side is not None:
                 with contextlib.suppress(Exception):
                     side.close()
         self._files = [None] * len(self._files)
+        self._docs = [None] * len(self._docs)
         with self._lock, contextlib.suppress(Exception):
             self._searcher.close()
 
@@ -132,8 +156,8 @@ class WhooshSnapshot:
                 try:
                     p = _file_postings(side, deleted, field, term, off)
                 except Exception as exc:  # a damaged postings file: read this segment through Whoosh
-                    log.warning("postings file of segment %s unusable (%s); reading Whoosh's postings", i, exc)
-                    self._files[i] = side = None
+                    self._drop_file(i, exc)
+                    side = None
             if side is None:
                 with self._lock:
                     p = _leaf_postings(leaf, field, term, off)
@@ -149,8 +173,13 @@ class WhooshSnapshot:
         arr = self._lengths.get(field)
         if arr is None:
             arr = np.zeros(self.doc_count, dtype=np.float32)
-            with self._lock:
-                for leaf, off in self._leaves:
+            for (leaf, off), docs in zip(self._leaves, self._docs, strict=True):
+                if docs is not None:
+                    codes = docs.lengths(field)
+                    if codes is not None:  # else no document of the segment has the field
+                        arr[off : off + docs.doc_count] = LENGTH_TABLE[codes]
+                    continue
+                with self._lock:
                     size = leaf.doc_count_all()
                     arr[off : off + size] = field_lengths(leaf, field, size)
             self._lengths[field] = arr
@@ -164,27 +193,45 @@ class WhooshSnapshot:
             self._avg[field] = avg
         return avg
 
+    def _drop_file(self, i: int, exc: Exception) -> None:
+        log.warning("postings file of segment %s unusable (%s); reading Whoosh's postings", i, exc)
+        self._files[i] = None
+
     def doc_frequency(self, field: str, term: str) -> int:
-        with self._lock:
-            try:
-                return int(self._reader.doc_frequency(field, term))
-            except (KeyError, ValueError):
-                return 0
+        total = 0
+        for i, (leaf, _off) in enumerate(self._leaves):
+            side = self._files[i]
+            if side is not None:
+                try:
+                    total += side.doc_frequency(field, term)
+                    continue
+                except Exception as exc:  # a damaged postings file: ask Whoosh for this segment
+                    self._drop_file(i, exc)
+            with self._lock, contextlib.suppress(Exception):  # a field this segment never saw
+                total += int(leaf.doc_frequency(field, term))
+        return total
 
     def terms_with_prefix(self, field: str, prefix: str, limit: int = 5000) -> dict[str, int]:
         # Each segment's term table once: the multi-segment reader's own prefix
         # walk looks every term up again in every segment.
         found: dict[str, int] = {}
-        with self._lock:
-            for leaf, _offset in self._leaves:
+        for i, (leaf, _off) in enumerate(self._leaves):
+            side = self._files[i]
+            if side is not None:
                 try:
-                    for i, (raw, info) in enumerate(leaf.iter_prefix(field, prefix)):
-                        if i >= limit:
+                    terms = [(_text(raw), df) for raw, df in side.with_prefix(field, prefix, limit)]
+                except Exception as exc:  # a damaged postings file: ask Whoosh for this segment
+                    self._drop_file(i, exc)
+                    side = None
+            if side is None:
+                terms = []
+                with self._lock, contextlib.suppress(Exception):  # a field this segment never saw
+                    for j, (raw, info) in enumerate(leaf.iter_prefix(field, prefix)):
+                        if j >= limit:
                             break
-                        term = _text(raw)
-                        found[term] = found.get(term, 0) + int(info.doc_frequency())
-                except Exception:  # a field this segment never saw
-                    continue
+                        terms.append((_text(raw), int(info.doc_frequency())))
+            for term, df in terms:
+                found[term] = found.get(term, 0) + df
         return found
 
     def terms_within(self, field: str, term: str, maxdist: int, prefix: int = 1) -> list[str]:
@@ -210,9 +257,20 @@ class WhooshSnapshot:
 
     # -- documents -------------------------------------------------------------
     def document(self, docnum: int) -> dict[str, Any]:
-        with self._lock:
-            raw: dict[str, Any] = self._searcher.stored_fields(docnum).get("raw") or {}
-        return raw
+        if not 0 <= docnum < self.doc_count:
+            raise IndexError(f"no document {docnum} in an index of {self.doc_count}")
+        i = bisect.bisect_right(self._starts, docnum) - 1
+        docs = self._docs[i]
+        try:
+            if docs is not None:
+                return docs.document(docnum - self._starts[i])
+            with self._lock:
+                raw: dict[str, Any] = self._searcher.stored_fields(docnum).get("raw") or {}
+            return raw
+        except DamagedFile as exc:
+            raise IndexDamaged(
+                f"a stored document of segment {i} cannot be read ({exc}): roll back or rebuild the index"
+            ) from exc
 
     def docnum(self, doc_id: str) -> int | None:
         with self._lock:
