@@ -227,6 +227,49 @@ def test_damage_while_serving_switches_to_the_previous_good_generation(tmp_path:
     assert engine.snapshot().gen != live
 
 
+def test_damage_the_store_reports_while_serving_switches_to_the_previous_good_generation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A checksum error raised by the store during a read (IndexDamaged) is
+    served around like any damage, once the generation fails to verify."""
+    store = IndexStore(tmp_path)
+    store.write(arts(10), rebuild=True)
+    store.write(arts(11), rebuild=True)
+    engine = Engine(tmp_path)
+    live = engine.snapshot()
+    seg = segment(live.gen)
+    with seg.open("r+b") as f:  # in place, past what this test reads: verify sees it
+        f.seek(seg.stat().st_size - 1)
+        last = f.read(1)
+        f.seek(-1, 1)
+        f.write(bytes([last[0] ^ 0xFF]))
+
+    def damaged(docnum: int) -> dict[str, object]:
+        raise IndexDamaged("stored document fails its checksum")
+
+    monkeypatch.setattr(live.store, "document", damaged)
+    assert engine.get("a3")["id"] == "a3"
+    assert engine.snapshot().gen != live.gen
+
+
+def test_damage_the_store_reports_on_an_intact_generation_is_the_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = IndexStore(tmp_path)
+    store.write(arts(10), rebuild=True)
+    store.write(arts(11), rebuild=True)
+    engine = Engine(tmp_path)
+    live = engine.snapshot()
+
+    def damaged(docnum: int) -> dict[str, object]:
+        raise IndexDamaged("stored document fails its checksum")
+
+    monkeypatch.setattr(live.store, "document", damaged)
+    with pytest.raises(IndexDamaged):
+        engine.get("a3")
+    assert engine.snapshot() is live
+
+
 def test_damaged_index_without_a_good_generation_is_503_with_the_reason(tmp_path: Path) -> None:
     store = IndexStore(tmp_path)
     store.write(arts(10))

@@ -47,7 +47,7 @@ from .. import facets as fc
 from ..autocomplete import complete
 from ..budget import Deadline, bound_query, term_key, unlimited
 from ..config import Settings
-from ..errors import NewsSearchError, NotFound
+from ..errors import IndexDamaged, NewsSearchError, NotFound
 from ..ids import normalize_id
 from ..indexer import IndexStore, open_servable
 from ..listing_filters import understood_mask, widen
@@ -172,15 +172,18 @@ class Engine:
         snap = self.snapshot()
         try:
             return op(snap)
-        except NewsSearchError:
-            raise
+        except NewsSearchError as exc:
+            # A damaged file the store found is served around like any damage;
+            # other errors of ours (bad input, not found) are the answer.
+            if not isinstance(exc, IndexDamaged) or not gens.verify(snap.gen):
+                raise
         except Exception:
             if not gens.verify(snap.gen):
                 raise  # not damage: a bug, reported as such
-            with self._lock:
-                if self._snap is snap:
-                    self._snap = None
-            return op(self.snapshot())
+        with self._lock:
+            if self._snap is snap:
+                self._snap = None
+        return op(self.snapshot())
 
     def version(self) -> str:
         """Changes whenever the index changes (for HTTP ETags)."""
