@@ -92,6 +92,10 @@ def test_missing_config_file(tmp_path: Path) -> None:
         ({"rate_limit_search": "lots"}, "rate_limit_search"),
         ({"rate_limit_suggest": "5 per fortnight"}, "rate_limit_suggest"),
         ({"log_format": "xml"}, "log_format"),
+        ({"ray_replicas": 0}, "ray_replicas"),
+        ({"ray_max_replicas": 4, "ray_min_replicas": 3, "ray_replicas": 2}, "ray_max_replicas"),
+        ({"ray_max_replicas": 1, "ray_replicas": 2}, "ray_max_replicas"),
+        ({"ray_max_replicas": 4, "ray_min_replicas": 0}, "ray_max_replicas"),
     ],
 )
 def test_check_refuses_values_that_cannot_work(overrides: dict[str, Any], param: str) -> None:

@@ -469,13 +469,28 @@ def _serve_options(f: F) -> F:
 @main.command("serve")
 @index_dir_option
 @_serve_options
+@click.option(
+    "--ray", "ray_address", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
+    help="Serve on Ray Serve: join the cluster at ADDRESS (host:port of its head), "
+    "or without it start a local Ray on 127.0.0.1. Needs the cluster extra.",
+)
 @friendly_errors
-def serve_cmd(index_dir: str | None, host: str, port: int, workers: int, dev: bool) -> None:
-    """Serve the JSON API and the search page (gunicorn, several workers)."""
+def serve_cmd(index_dir: str | None, host: str, port: int, workers: int, dev: bool, ray_address: str | None) -> None:
+    """Serve the JSON API and the search page (gunicorn, several workers; or on Ray with --ray)."""
     from .server import serve
 
     settings = _settings(index_dir)
     settings.check()
+    if ray_address is not None:
+        from .cluster import require_ray, use_loopback
+
+        require_ray()
+        if ray_address == "local":
+            use_loopback()
+        from .cluster.serving import serve_on_ray
+
+        serve_on_ray(settings, None if ray_address == "local" else ray_address, host=host, port=port)
+        return
     serve(settings, host=host, port=port, workers=workers, dev=dev)
 
 

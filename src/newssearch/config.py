@@ -80,6 +80,18 @@ class Settings:
     listing_half_life_days: float = field(default=0.0, metadata={"help": "half-life of the freshness boost for listings (days; 0: off)"})
     #: A synonyms table (see :mod:`newssearch.synonyms`); empty: ``<index_dir>/synonyms.txt``.
     synonyms_file: str = field(default="", metadata={"help": "synonyms table, read again when it changes (empty: `synonyms.txt` in the index folder)"})
+    #: Replicas of each deployment under ``serve --ray`` (the ingress and every index
+    #: shard's searcher; the number at start when autoscaling).
+    ray_replicas: int = field(default=2, metadata={"help": "`serve --ray`: replicas of the ingress and of each index shard's searcher (at start, when autoscaling)"})
+    #: Autoscaling bounds of those replicas; ``ray_max_replicas`` 0 turns autoscaling off.
+    ray_min_replicas: int = field(default=1, metadata={"help": "`serve --ray`: fewest replicas of a deployment when autoscaling"})
+    ray_max_replicas: int = field(default=0, metadata={"help": "`serve --ray`: most replicas of a deployment when autoscaling (0: no autoscaling, always `ray_replicas`)"})
+    #: CPUs Ray reserves for each search replica (fractions share a CPU).
+    ray_replica_cpus: float = field(default=1.0, metadata={"help": "`serve --ray`: CPUs reserved for each search replica"})
+    #: Seconds a shard has to answer a search; a late shard makes the answer ``"partial": true``.
+    ray_shard_timeout: float = field(default=2.0, metadata={"help": "`serve --ray`: seconds a shard has to answer (then the answer says `partial`)"})
+    #: Times a read is sent again when the replica serving it dies.
+    ray_retries: int = field(default=2, metadata={"help": "`serve --ray`: times a read is retried on another replica when its replica dies"})
 
     @classmethod
     def from_env(
@@ -126,6 +138,14 @@ class Settings:
                     ) from None
         if self.log_format not in ("json", "text"):
             raise BadRequest(f"log_format must be 'json' or 'text', not {self.log_format!r}", param="log_format")
+        if self.ray_replicas < 1:
+            raise BadRequest(f"ray_replicas must be 1 or more, not {self.ray_replicas}", param="ray_replicas")
+        if self.ray_max_replicas and not 1 <= self.ray_min_replicas <= self.ray_replicas <= self.ray_max_replicas:
+            raise BadRequest(
+                "autoscaling needs 1 <= ray_min_replicas <= ray_replicas <= ray_max_replicas, not "
+                f"{self.ray_min_replicas}, {self.ray_replicas}, {self.ray_max_replicas}",
+                param="ray_max_replicas",
+            )
 
 
 def env_name(name: str) -> str:

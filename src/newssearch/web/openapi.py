@@ -250,6 +250,19 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                     "description": "Parts of the query that were ignored or read as plain text, explained (Vietnamese).",
                     "items": {"type": "string"},
                 },
+                "partial": {
+                    "type": "boolean",
+                    "const": True,
+                    "description": (
+                        "Only under `serve --ray`, when an index shard did not answer within "
+                        "`ray_shard_timeout`: the hits, total and facets are the other shards'."
+                    ),
+                },
+                "partial_shards": {
+                    "type": "array",
+                    "description": "With `partial`: the shards (numbered from 0) left out.",
+                    "items": {"type": "integer", "minimum": 0},
+                },
                 "corrected": _nullable(
                     "string",
                     description=(

@@ -1,0 +1,203 @@
+"""What a search costs through Ray Serve, against the engine in the same process.
+
+    .venv/bin/python -m benchmarks.ray_fanout [--corpus ../shared/corpus --limit N]
+        [--rounds 5] [--out benchmarks/results/ray-fanout-sample.json]
+
+Builds an index (the shipped sample, or the first ``--limit`` records of each
+corpus file), then times the same searches, one at a time, four ways:
+
+* ``engine``: :meth:`Engine.search` in this process (the floor);
+* ``flask``: the web app in this process (``/api/search`` through Flask's
+  test client: engine plus JSON), what one gunicorn worker does per request;
+* ``ray_handle``: :class:`~newssearch.cluster.router.ClusterEngine` from this
+  process to the shard deployment (one Ray call per search);
+* ``ray_http``: ``/api/search`` over HTTP on 127.0.0.1 through Serve's proxy,
+  the ingress and the shard deployment (two Ray hops).
+
+Ray runs on a single local node on 127.0.0.1 with one search replica. Run as
+root, the benchmark runs itself inside a network namespace it creates and
+removes (Ray's replicas listen on every interface of their namespace).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from newssearch.cli import sample_paths
+from newssearch.config import Settings
+from newssearch.indexer import IndexStore
+from newssearch.ingest import read_paths
+from newssearch.models import SearchRequest
+from newssearch.search import Engine
+from newssearch.web import create_app
+
+from .corpus import corpus_files, slice_corpus
+
+RESULTS = Path(__file__).parent / "results"
+
+#: The searches timed: text, places, listing words, filters, sorts, deep pages.
+QUERIES: list[dict[str, list[str]]] = [
+    {"q": ["hà nội"]},
+    {"q": ["nhà phố hạ long"]},
+    {"q": ["nha pho ha long"]},
+    {"q": ["căn hộ 2 phòng ngủ dưới 3 tỷ"]},
+    {"q": ["bán đất bãi cháy"], "type": ["listing"]},
+    {"q": ["du lịch"], "page": ["3"]},
+    {"q": ["giá vàng hôm nay"]},
+    {"q": ["tai nạn giao thông"], "sort": ["newest"]},
+    {"q": [""], "type": ["listing"], "sort": ["price_asc"]},
+    {"q": [""], "sort": ["newest"], "per_page": ["50"]},
+    {"q": ["quang ninh"]},
+    {"q": ["\"vịnh hạ long\""]},
+    {"q": ["nhà mặt tiền"], "transaction": ["sale"]},
+    {"q": ["halong"]},
+    {"q": ["trường học"], "page": ["2"], "per_page": ["20"]},
+]
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The ``p``-th percentile (nearest rank) of ``values``."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+
+def timed(run: Callable[[dict[str, list[str]]], Any], rounds: int) -> dict[str, float]:
+    """Milliseconds per search over ``rounds`` passes of :data:`QUERIES` (after one warm-up pass)."""
+    for params in QUERIES:
+        run(params)
+    times = []
+    for _ in range(rounds):
+        for params in QUERIES:
+            started = time.perf_counter()
+            run(params)
+            times.append((time.perf_counter() - started) * 1000)
+    return {
+        "searches": len(times),
+        "mean_ms": round(statistics.fmean(times), 2),
+        "p50_ms": round(percentile(times, 50), 2),
+        "p95_ms": round(percentile(times, 95), 2),
+        "max_ms": round(max(times), 2),
+    }
+
+
+def build_index(root: Path, corpus: Path | None, limit: int | None) -> int:
+    """Index the sample or a corpus slice into ``root``; the number of documents."""
+    if corpus is not None:
+        paths = slice_corpus(corpus_files(corpus), limit or 5000, root.parent / "slice")
+    else:
+        paths = list(sample_paths())
+    report = IndexStore(root).write(read_paths(paths))
+    return int(report.added)
+
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    """Build the index, time the four paths, return the report."""
+    from newssearch.cluster import use_loopback
+
+    use_loopback()  # before Ray is imported
+    from ray import serve
+
+    from newssearch.cluster.router import ClusterEngine
+    from newssearch.cluster.serving import APP_NAME, connect, start
+
+    work = Path(tempfile.mkdtemp(prefix="ray-fanout-"))
+    try:
+        index = work / "index"
+        documents = build_index(index, args.corpus, args.limit)
+        settings = Settings(index_dir=index, query_log=False, ray_replicas=1, ray_shard_timeout=30.0)
+        engine = Engine(index, settings)
+        requests = {id(p): SearchRequest.from_params(p, settings) for p in QUERIES}
+        report: dict[str, Any] = {"engine": timed(lambda p: engine.search(requests[id(p)]), args.rounds)}
+        client = create_app({"index_dir": index, "query_log": False, "metrics": False}).test_client()
+        report["flask"] = timed(lambda p: client.get("/api/search?" + urlencode(p, doseq=True)), args.rounds)
+
+        connect(None)
+        start(settings, "127.0.0.1", args.port)
+        try:
+            shard = serve.get_deployment_handle("shard0", app_name=APP_NAME)
+            cluster = ClusterEngine([shard], settings)
+            report["ray_handle"] = timed(lambda p: cluster.search(requests[id(p)]), args.rounds)
+            base = f"http://127.0.0.1:{args.port}/api/search?"
+
+            def over_http(p: dict[str, list[str]]) -> None:
+                with urllib.request.urlopen(base + urlencode(p, doseq=True), timeout=30) as response:
+                    response.read()
+
+            report["ray_http"] = timed(over_http, args.rounds)
+        finally:
+            serve.shutdown()
+            import ray
+
+            ray.shutdown()
+        # Each Ray path against the same work in one process: the call alone, the whole request.
+        for path, floor in (("ray_handle", "engine"), ("ray_http", "flask")):
+            report[path]["overhead_p50_ms"] = round(report[path]["p50_ms"] - report[floor]["p50_ms"], 2)
+        return {
+            "benchmark": "ray_fanout",
+            "command": " ".join(["python -m benchmarks.ray_fanout", *sys.argv[1:]]).replace(" --inside", ""),
+            "index": "corpus slice" if args.corpus else "sample",
+            "limit_per_file": args.limit if args.corpus else None,
+            "documents": documents,
+            "queries": len(QUERIES),
+            "rounds": args.rounds,
+            "shards": 1,
+            "replicas": 1,
+            "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load": os.getloadavg()[0]},
+            "results": report,
+        }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run_in_namespace(argv: list[str]) -> int:
+    """Run this benchmark again inside a new network namespace (lo only), then remove it."""
+    name = f"nsbench-{os.getpid()}-{secrets.token_hex(2)}"
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    try:
+        subprocess.run(["ip", "-n", name, "link", "set", "lo", "up"], check=True)
+        command = ["ip", "netns", "exec", name, sys.executable, "-m", "benchmarks.ray_fanout", *argv, "--inside"]
+        return subprocess.run(command).returncode
+    finally:
+        pids = subprocess.run(["ip", "netns", "pids", name], capture_output=True, text=True).stdout.split()
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), signal.SIGKILL)
+        subprocess.run(["ip", "netns", "del", name], check=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, default=None, help="corpus folder (default: the shipped sample)")
+    parser.add_argument("--limit", type=int, default=None, help="records per corpus file")
+    parser.add_argument("--rounds", type=int, default=5, help="passes over the queries")
+    parser.add_argument("--port", type=int, default=8765, help="HTTP port (inside the namespace)")
+    parser.add_argument("--out", type=Path, default=None, help="results JSON")
+    parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if not args.inside and os.geteuid() == 0 and shutil.which("ip"):
+        sys.exit(run_in_namespace(sys.argv[1:]))
+    report = measure(args)
+    out = args.out or RESULTS / ("ray-fanout-sample.json" if args.corpus is None else f"ray-fanout-limit{args.limit}.json")
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    print(json.dumps(report["results"], indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""``newssearch serve --ray``: deploy the service on a Ray cluster and serve until stopped.
+
+:func:`application` is the Serve application (one :class:`~.shard.IndexShard`
+deployment per index shard, one :class:`~.ingress.Ingress`);
+:func:`serve_on_ray` starts or joins Ray, runs it behind Serve's HTTP proxy
+and takes it down again on SIGINT or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import signal
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import ray
+from ray import serve
+
+from ..config import Settings
+from .ingress import INGRESS_CONCURRENCY, Ingress
+from .shard import IndexShard
+
+log = logging.getLogger(__name__)
+
+#: The Serve application's name (``serve status`` shows it).
+APP_NAME = "newssearch"
+#: Requests a search replica takes at once (the engine is thread-safe; searches are CPU work).
+SHARD_CONCURRENCY = 8
+#: Replicas the autoscaler aims at per ongoing request.
+TARGET_ONGOING_REQUESTS = 2
+
+
+def replica_options(settings: Settings) -> dict[str, Any]:
+    """Serve's replica count (fixed, or autoscaling bounds) from the settings."""
+    if settings.ray_max_replicas:
+        return {
+            "autoscaling_config": {
+                "min_replicas": settings.ray_min_replicas,
+                "initial_replicas": settings.ray_replicas,
+                "max_replicas": settings.ray_max_replicas,
+                "target_ongoing_requests": TARGET_ONGOING_REQUESTS,
+            }
+        }
+    return {"num_replicas": settings.ray_replicas}
+
+
+def application(settings: Settings, shard_dirs: Sequence[Path] | None = None) -> Any:
+    """The Serve application: a deployment per index shard (default: the one index) and the ingress.
+
+    Paths are made absolute: replicas run in other processes, maybe on other
+    nodes, which must all see the same folders.
+    """
+    settings = dataclasses.replace(settings, index_dir=settings.index_dir.resolve())
+    dirs = [Path(d).resolve() for d in shard_dirs] if shard_dirs else [settings.index_dir]
+    replicas = replica_options(settings)
+    shards = [
+        serve.deployment(
+            IndexShard,
+            name=f"shard{i}",
+            max_ongoing_requests=SHARD_CONCURRENCY,
+            ray_actor_options={"num_cpus": settings.ray_replica_cpus},
+            **replicas,
+        ).bind(str(d), settings)
+        for i, d in enumerate(dirs)
+    ]
+    ingress = serve.deployment(
+        Ingress,
+        name="ingress",
+        max_ongoing_requests=INGRESS_CONCURRENCY,
+        # Its threads wait on the shards; the CPU work is theirs.
+        ray_actor_options={"num_cpus": 0},
+        **replicas,
+    )
+    return ingress.bind(shards, settings)
+
+
+def connect(address: str | None) -> None:
+    """Join the cluster at ``address``, or start a local Ray instance on 127.0.0.1.
+
+    The local instance has no dashboard. Call
+    :func:`newssearch.cluster.use_loopback` before Ray is first imported, or
+    Ray advertises the machine's interface address instead of 127.0.0.1.
+    """
+    if address:
+        ray.init(address=address, log_to_driver=False)
+    else:
+        ray.init(_node_ip_address="127.0.0.1", include_dashboard=False, log_to_driver=False)
+
+
+def start(settings: Settings, host: str, port: int) -> None:
+    """Deploy the application on the connected cluster, behind an HTTP proxy on the head node."""
+    serve.start(proxy_location="HeadOnly", http_options={"host": host, "port": port})
+    serve.run(application(settings), name=APP_NAME, route_prefix="/", blocking=False)
+
+
+def serve_on_ray(settings: Settings, address: str | None, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the API and page on Ray until SIGINT or SIGTERM, then take the deployment down.
+
+    With ``address``, the application joins that cluster and is deleted from
+    it at the end (the cluster and Serve's proxies stay); without, the local
+    Ray instance started here is stopped with it.
+    """
+    connect(address)
+    # After ray.init, which sets handlers of its own for the driver.
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        start(settings, host, port)
+        log.info("serving on Ray at http://%s:%d/", host, port)
+        print(f"newssearch on Ray: http://{host}:{port}/ (Ctrl+C stops)", flush=True)
+        stop.wait()
+    finally:
+        if address:
+            serve.delete(APP_NAME)
+        else:
+            serve.shutdown()
+        ray.shutdown()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
