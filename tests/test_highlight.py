@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import unicodedata
 
-from newssearch.highlight import highlight_all, match_spans, snippet
+import pytest
+
+from newssearch.highlight import SCAN_LIMIT, fold_same_length, highlight_all, match_spans, snippet
 from newssearch.query import parse_query
 
 
@@ -55,3 +57,21 @@ def test_match_spans_on_empty_and_huge_text() -> None:
     assert match_spans("", terms("a")) == []
     big = "người " * 200_000
     assert len(match_spans(big, terms("nguoi"))) > 1000
+
+
+@pytest.mark.parametrize(
+    ("text", "query"),
+    [
+        ("Chăm lo cho người yếu thế", "nguoi yeu the"),
+        ("Du lịch Hạ Long mùa hè", "halong"),
+        ("Sở LĐ-TB&XH làm việc", "ld-tb&xh"),
+        (unicodedata.normalize("NFD", "Người dân Đà Nẵng"), "da nang"),  # NFD: the general path
+        ("Một hai ba. " * 3000 + "người yếu thế", "nguoi ba"),  # past SCAN_LIMIT
+        ("", "nguoi"),
+    ],
+)
+def test_spans_from_a_text_folded_earlier_equal_spans_folding_it_now(text: str, query: str) -> None:
+    expected = match_spans(text, terms(query))
+    for folded in (fold_same_length(text), fold_same_length(text[:SCAN_LIMIT])):
+        assert match_spans(text, terms(query), folded) == expected
+        assert highlight_all(text, terms(query), expected) == highlight_all(text, terms(query))

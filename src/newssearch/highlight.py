@@ -60,10 +60,10 @@ def _terms_regex(keys: tuple[tuple[str, bool], ...]) -> re.Pattern[str]:
     return re.compile(f"(?<![0-9a-z])(?:{body})(?![0-9a-z])")
 
 
-def _fast_spans(text: str, terms: list[QTerm]) -> list[tuple[int, int, int]] | None:
+def _fast_spans(text: str, terms: list[QTerm], folded: str | None) -> list[tuple[int, int, int]] | None:
     if not unicodedata.is_normalized("NFC", text):
         return None
-    folded = fold_same_length(text)
+    folded = fold_same_length(text) if folded is None else folded[: len(text)]
     keys = tuple((t.folded, True) for t in terms)
     spans: list[tuple[int, int, int]] = []
     for m in _terms_regex(keys).finditer(folded):
@@ -75,13 +75,17 @@ def _fast_spans(text: str, terms: list[QTerm]) -> list[tuple[int, int, int]] | N
     return _merge(spans)
 
 
-def match_spans(text: str, terms: Iterable[QTerm]) -> list[tuple[int, int, int]]:
-    """(start, end, term index) of every match of ``terms`` in ``text``."""
+def match_spans(text: str, terms: Iterable[QTerm], folded: str | None = None) -> list[tuple[int, int, int]]:
+    """(start, end, term index) of every match of ``terms`` in ``text``.
+
+    ``folded`` is ``fold_same_length`` of ``text`` (or of its first
+    :data:`SCAN_LIMIT` characters or more) when the caller has it already:
+    then ``text`` is not folded again."""
     terms = list(terms)
     if not terms or not text:
         return []
     text = text[:SCAN_LIMIT]
-    spans = _spans(text, terms)
+    spans = _spans(text, terms, folded)
     if any(t.weak for t in terms):
         spans = _drop_lone(text, spans, terms)
     return spans
@@ -104,8 +108,8 @@ def _drop_lone(text: str, spans: list[tuple[int, int, int]], terms: list[QTerm])
     return out
 
 
-def _spans(text: str, terms: list[QTerm]) -> list[tuple[int, int, int]]:
-    fast = _fast_spans(text, terms)
+def _spans(text: str, terms: list[QTerm], folded: str | None) -> list[tuple[int, int, int]]:
+    fast = _fast_spans(text, terms, folded)
     if fast is not None:
         return fast
     wanted: dict[str, int] = {}
@@ -164,9 +168,12 @@ def _render(text: str, spans: list[tuple[int, int, int]], lo: int, hi: int) -> s
     return "".join(parts)
 
 
-def highlight_all(text: str, terms: Iterable[QTerm]) -> str:
-    """The whole (short) text, escaped, with every match marked. For titles."""
-    return _render(text, match_spans(text, terms), 0, len(text))
+def highlight_all(text: str, terms: Iterable[QTerm], spans: list[tuple[int, int, int]] | None = None) -> str:
+    """The whole (short) text, escaped, with every match marked (``spans``:
+    :func:`match_spans` of ``text``, when the caller has them). For titles."""
+    if spans is None:
+        spans = match_spans(text, terms)
+    return _render(text, spans, 0, len(text))
 
 
 def snippet(

@@ -7,8 +7,9 @@ and a document holds it as one contiguous sequence, that document ranks in a
 tier above the others, wherever in its body the sequence stands.
 
 The check reads the stored text of the candidates that hold every query word
-in one text area (title, summary, captions or body), best first, folds it and
-runs one regular expression over it. It stops :data:`AFTER_FIRST` candidates
+in one text area (title, summary, captions or body), best first, folded (the
+engine folds a document once and caches it with the snapshot) and runs one
+regular expression over it. It stops :data:`AFTER_FIRST` candidates
 after the first one that holds the phrase, and after :data:`WINDOW` in all:
 reading and folding a text costs ~0.3 ms. (Reading Whoosh positions for
 scattered documents walks every posting block before them; a regular
@@ -24,7 +25,6 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from .highlight import fold_same_length
 from .query import QTerm
 from .scorer import TextIndex
 
@@ -72,9 +72,10 @@ def phrase_pattern(terms: Sequence[QTerm], last_is_prefix: bool = False, covered
     return re.compile(rf"(?<![0-9a-z]){_GAP.join(words)}(?![0-9a-z])")
 
 
-def contains(pattern: re.Pattern[str], texts: Iterable[str]) -> bool:
-    """Whether any of ``texts`` holds the phrase (accents and case ignored)."""
-    return any(pattern.search(fold_same_length(t)) for t in texts if t)
+def contains(pattern: re.Pattern[str], folded: Iterable[str]) -> bool:
+    """Whether any of the texts ``folded`` (by :func:`~newssearch.highlight.fold_same_length`)
+    holds the phrase: accents and case are ignored."""
+    return any(pattern.search(t) for t in folded if t)
 
 
 def in_one_area(ti: TextIndex, terms: Sequence[QTerm], docs: IntArray) -> npt.NDArray[np.bool_]:
@@ -99,15 +100,16 @@ def phrase_bonus(
     docs: IntArray,
     scores: FloatArray,
     eligible: npt.NDArray[np.bool_],
-    texts: Callable[[int], Iterable[str]],
+    folded: Callable[[int], Iterable[str]],
 ) -> FloatArray:
     """Per candidate, the bonus that lifts a document holding the phrase above
     every other candidate (0 for the others).
 
     ``docs`` and ``scores`` are the candidates and their scores; ``eligible``
-    marks those worth reading (every query word in one text area); ``texts``
-    gives a document's text areas. Eligible candidates are read best first:
-    at most :data:`WINDOW`, and :data:`AFTER_FIRST` after the first match.
+    marks those worth reading (every query word in one text area); ``folded``
+    gives a document's text areas folded by ``fold_same_length``. Eligible
+    candidates are read best first: at most :data:`WINDOW`, and
+    :data:`AFTER_FIRST` after the first match.
     """
     bonus = np.zeros(len(docs), dtype=np.float64)
     picked = np.flatnonzero(eligible)
@@ -121,7 +123,7 @@ def phrase_bonus(
     for n, i in enumerate(picked):
         if n >= stop:
             break
-        if contains(pattern, texts(int(docs[i]))):
+        if contains(pattern, folded(int(docs[i]))):
             bonus[i] = top
             stop = min(stop, n + 1 + AFTER_FIRST)
     return bonus

@@ -32,7 +32,6 @@ import numpy as np
 import numpy.typing as npt
 
 from .budget import Deadline, term_key, unlimited
-from .highlight import fold_same_length
 from .query import ParsedQuery, QTerm
 from .ranking import RANKING
 from .store import IndexSnapshot, Postings
@@ -598,8 +597,9 @@ class Adjacency:
         #: The largest bonus any document can get.
         self.max_bonus = RANKING.adjacent_boost * sum(self._counts)
 
-    def bonus(self, texts: Iterable[str]) -> float:
-        found = [fold_same_length(t) for t in texts if t]
+    def bonus(self, folded: Iterable[str]) -> float:
+        """The bonus of a document whose texts, folded by ``fold_same_length``, are ``folded``."""
+        found = [t for t in folded if t]
         return RANKING.adjacent_boost * sum(
             c for p, c in zip(self.patterns, self._counts, strict=True) if any(p.search(t) for t in found)
         )

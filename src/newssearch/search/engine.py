@@ -81,7 +81,7 @@ from ..store import generations as gens
 from ..synonyms import USER_FILE, SynonymTable
 from .facet_values import facet_values
 from .filters import filter_masks, sort_docs
-from .hits import hit_from_raw, mention_dict, stored, texts
+from .hits import folded_texts, hit_from_doc, mention_dict, stored
 from .matching import (
     Mentioned,
     has_term,
@@ -218,7 +218,7 @@ class Engine:
         ranked = self._order(snap, req, parsed, sel.final, sel.scores, start + req.per_page, deadline)
         page = ranked[start : start + req.per_page]
         terms = list({(term_key(t), t.exact): t for t in highlight_terms(parsed, sel.alternatives, partial=relaxed)}.values())
-        hits = [hit_from_raw(snap.store.document(docnum), score, terms if req.highlight else []) for docnum, score in page]
+        hits = [hit_from_doc(snap.docs.get(docnum), score, terms if req.highlight else []) for docnum, score in page]
         return SearchResult(
             query=req.q,
             total=total,
@@ -509,7 +509,7 @@ class Engine:
             # An unfinished last word has no postings of its own: the others decide.
             known = parsed.terms[:-1] if parsed.last_is_prefix else parsed.terms
             eligible = in_one_area(snap.text, known, docs)
-            doc_scores += phrase_bonus(pattern, docs, doc_scores, eligible, lambda d: texts(snap, d, full=True))
+            doc_scores += phrase_bonus(pattern, docs, doc_scores, eligible, lambda d: folded_texts(snap, d, full=True))
         if len(docs) > window:
             top = np.argpartition(-doc_scores, window - 1)[:window]
             docs, doc_scores = docs[top], doc_scores[top]
@@ -522,7 +522,7 @@ class Engine:
                     break  # this candidate and every later one stay below the best ``limit``
                 if deadline.expired():
                     break
-                rescored[i] += adjacency.bonus(texts(snap, int(docs[i])))
+                rescored[i] += adjacency.bonus(folded_texts(snap, int(docs[i])))
                 if len(best) < limit:
                     heapq.heappush(best, float(rescored[i]))
                 else:

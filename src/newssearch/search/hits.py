@@ -9,24 +9,39 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..highlight import highlight_all, match_spans, snippet
+from ..highlight import SCAN_LIMIT, highlight_all, match_spans, snippet
 from ..models import Hit
 from ..places import Mention2025, forward
 from ..query import QTerm
 from ..ranking import RANKING
+from .doctexts import DocText
 from .matching import Mentioned
 from .snapshot import Snapshot
 
 
 def hit_from_raw(raw: dict[str, Any], score: float | None, terms: list[QTerm]) -> Hit:
     """A :class:`Hit` from a stored document, with highlighted title and snippet."""
-    title = raw.get("title") or ""
+    return hit_from_doc(DocText(raw), score, terms)
+
+
+def _spans(doc: DocText, name: str, terms: list[QTerm]) -> list[tuple[int, int, int]]:
+    """Where ``terms`` match the text ``name`` of ``doc`` (folded once per document)."""
+    if not terms:
+        return []
+    return match_spans(doc.text(name), terms, doc.folded(name, SCAN_LIMIT))
+
+
+def hit_from_doc(doc: DocText, score: float | None, terms: list[QTerm]) -> Hit:
+    """A :class:`Hit` from a (cached) stored document, with highlighted title and snippet."""
+    raw = doc.raw
+    title = doc.text("title")
     is_listing = raw.get("type") == "listing"
-    text = (raw.get("description") if is_listing else raw.get("body")) or ""
-    summary = raw.get("summary") or ""
-    source, spans = text, match_spans(text, terms)
+    name = "description" if is_listing else "body"
+    text = doc.text(name)
+    summary = doc.text("summary")
+    source, spans = text, _spans(doc, name, terms)
     if summary and (not terms or not spans):
-        summary_spans = match_spans(summary, terms)
+        summary_spans = _spans(doc, "summary", terms)
         if summary_spans or not terms:
             source, spans = summary, summary_spans
     date = raw.get("published") if not is_listing else raw.get("posted")
@@ -36,7 +51,7 @@ def hit_from_raw(raw: dict[str, Any], score: float | None, terms: list[QTerm]) -
         title=title,
         url=raw.get("url"),
         snippet=snippet(source, terms, spans=spans),
-        title_html=highlight_all(title, terms),
+        title_html=highlight_all(title, terms, _spans(doc, "title", terms)),
         published=date,
         category=raw.get("category"),
         author=raw.get("author"),
@@ -63,14 +78,14 @@ def hit_from_raw(raw: dict[str, Any], score: float | None, terms: list[QTerm]) -
         image_url=raw.get("image_url"),
     )
 
-def texts(snap: Snapshot, docnum: int, full: bool = False) -> tuple[str, ...]:
+def folded_texts(snap: Snapshot, docnum: int, full: bool = False) -> tuple[str, ...]:
     """A document's summary and the start of its body (with ``full``: its
-    title, summary, captions and whole body)."""
-    raw = snap.store.document(docnum)
-    body = raw.get("body") or raw.get("description") or ""
+    title, summary, captions and whole body), folded by ``fold_same_length``."""
+    doc = snap.docs.get(docnum)
+    body = "body" if doc.text("body") else "description"
     if full:
-        return raw.get("title") or "", raw.get("summary") or "", "\n".join(raw.get("captions") or ()), body
-    return raw.get("summary") or "", body[:RANKING.rescore_text_chars]
+        return doc.folded("title"), doc.folded("summary"), doc.folded("captions"), doc.folded(body)
+    return doc.folded("summary"), doc.folded(body, RANKING.rescore_text_chars)
 
 def stored(snap: Snapshot, docs: npt.NDArray[np.int64], batch: int) -> Iterator[dict[str, Any]]:
     """The stored documents ``docs``, read ``batch`` at a time."""

@@ -11,6 +11,7 @@ from ..repair import QueryRepair
 from ..scorer import TextIndex
 from ..store import Columns, WhooshSnapshot
 from ..suggest import Suggester
+from .doctexts import DocCache
 
 #: Place columns: a value is also found by its name without type word ("tan my").
 PLACE_COLUMNS = frozenset({"province", "district", "ward", "ward_2025", "province_2025"})
@@ -42,12 +43,15 @@ class Snapshot:
     suggester: Suggester = field(init=False)
     text: TextIndex = field(init=False)
     repair: QueryRepair = field(init=False)
+    #: Stored documents with their folded texts, as the rescore and hits read them.
+    docs: DocCache = field(init=False)
 
     def __post_init__(self) -> None:
         self.text = TextIndex(self.store)
         self.suggester = Suggester(self.store, self.text)
         self.repair = QueryRepair(self.gen, self.suggester)
         self.repair.warm()
+        self.docs = DocCache(self.store)
 
     @property
     def columns(self) -> Columns:
