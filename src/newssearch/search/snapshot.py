@@ -10,7 +10,7 @@ from ..places import short_name
 from ..places2025 import DISTRICT_SEP
 from ..repair import QueryRepair
 from ..scorer import TextIndex
-from ..store import Columns, WhooshSnapshot
+from ..store import Columns, ShardedSnapshot, WhooshSnapshot
 from ..suggest import Suggester
 
 #: Place columns: a value is also found by its name without type word ("tan my").
@@ -33,7 +33,7 @@ class Snapshot:
 
     gen: Path
     #: What the store serves of this commit (read through ``IndexSnapshot``).
-    store: WhooshSnapshot
+    store: WhooshSnapshot | ShardedSnapshot
     version: str
     #: The generation ``current`` named when this snapshot was opened; differs
     #: from ``gen`` when that one was damaged and an earlier one is served.

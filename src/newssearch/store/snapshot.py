@@ -156,6 +156,13 @@ class WhooshSnapshot:
             self._lengths[field] = arr
         return arr
 
+    def field_length(self, field: str) -> int:
+        with self._lock:
+            try:
+                return int(self._searcher.field_length(field) or 0)
+            except (KeyError, ValueError):  # a field the index never saw
+                return 0
+
     def avg_field_length(self, field: str) -> float:
         avg = self._avg.get(field)
         if avg is None:
@@ -185,12 +192,14 @@ class WhooshSnapshot:
                         found[term] = found.get(term, 0) + int(info.doc_frequency())
                 except Exception:  # a field this segment never saw
                     continue
-        return found
+        # In term order and cut at ``limit``, however the terms are spread over
+        # segments (or shards): the same answer for the same documents.
+        return {term: found[term] for term in sorted(found)[:limit]}
 
     def terms_within(self, field: str, term: str, maxdist: int, prefix: int = 1) -> list[str]:
         with self._lock:
             try:
-                return [_text(t) for t in self._reader.terms_within(field, term, maxdist, prefix=prefix)]
+                return sorted({_text(t) for t in self._reader.terms_within(field, term, maxdist, prefix=prefix)})
             except Exception:  # a field the index never saw
                 return []
 
