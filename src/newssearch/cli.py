@@ -74,7 +74,7 @@ def sample_paths() -> list[Path]:
 
 def _run_index(
     settings: Settings, paths: list[str | Path], rebuild: bool, doc_type: str | None, procs: int,
-    report_file: str | None, allow_shrink: bool = False,
+    report_file: str | None, allow_shrink: bool = False, shards: int | None = None,
 ) -> int:
     from .indexer import IndexStore, progress_bar
     from .ingest import read_paths
@@ -89,6 +89,7 @@ def _run_index(
             lock_timeout=settings.lock_timeout,
             progress=update,
             allow_shrink=allow_shrink,
+            shards=shards,
         )
     finally:
         close()
@@ -127,10 +128,12 @@ def _run_index(
 @click.option("--report", "report_file", type=click.Path(dir_okay=False), help="Where to write skipped records.")
 @click.option("--allow-shrink", is_flag=True,
               help="Publish a rebuild even when it has under half the documents of the live index.")
+@click.option("--shards", type=click.IntRange(1, 64), default=None,
+              help="Split a new or rebuilt index into this many shards (default: as the live index; 1: one index).")
 @friendly_errors
 def index_cmd(
     paths: tuple[str, ...], index_dir: str | None, rebuild: bool, doc_type: str | None, procs: int,
-    report_file: str | None, allow_shrink: bool,
+    report_file: str | None, allow_shrink: bool, shards: int | None,
 ) -> None:
     """Index files or folders (JSON Lines, JSON, CSV, HTML pages, scraped page text; .gz too).
 
@@ -138,8 +141,12 @@ def index_cmd(
     documents are added or replaced by id, and a re-run of the same input
     changes nothing. A rebuild with no documents, or under half as many as the
     live index, is not published (exit 2) unless --allow-shrink is given.
+    --shards N splits the index into N shards published together (searches
+    answer exactly as over one index); changing N needs --rebuild.
     """
-    sys.exit(_run_index(_settings(index_dir), list(paths), rebuild, doc_type, procs, report_file, allow_shrink))
+    sys.exit(_run_index(
+        _settings(index_dir), list(paths), rebuild, doc_type, procs, report_file, allow_shrink, shards
+    ))
 
 
 @main.command("delete")
@@ -453,7 +460,8 @@ def stats_cmd(index_dir: str | None, as_json: bool) -> None:
     click.echo(f"index:          {stats['index_dir']} ({stats['generation']})")
     click.echo(f"documents:      {stats['documents']} ({stats['by_type']['article']} articles, "
                f"{stats['by_type']['listing']} listings)")
-    click.echo(f"size on disk:   {stats['size_bytes'] / 1e6:.1f} MB in {stats['segments']} segments")
+    click.echo(f"size on disk:   {stats['size_bytes'] / 1e6:.1f} MB in {stats['segments']} segments"
+               + (f", {stats['shards']} shards" if "shards" in stats else ""))
     click.echo(f"updated:        {stats['updated']}")
     click.echo(f"schema version: {stats['schema_version']}")
 

@@ -7,6 +7,11 @@ Layout of an index folder (``index/`` by default)::
       gen-20261129T101500-1234/             a Whoosh index + newssearch.json
       .indexer.lock                         held by the one running indexer
 
+  A sharded generation (``shards=N``) holds N Whoosh indexes and a manifest
+  instead (:mod:`newssearch.store.shards`); documents go to the shard that
+  owns their id, and an incremental write builds the next generation from
+  hard links and publishes it whole, so readers switch every shard at once.
+
 * Incremental runs add, replace (by id) and delete inside the live
   generation; Whoosh commits are atomic (new segments, then a new TOC), so a
   crash leaves the last commit intact.
@@ -43,6 +48,7 @@ from typing import Any, Literal
 
 from .documents import Article, Listing
 from .errors import (
+    BadRequest,
     IndexDamaged,
     IndexUnavailable,
     NewsSearchError,
@@ -57,10 +63,21 @@ from .langmodel import NgramCounter, count_document, write_model
 from .store import SCHEMA_VERSION, create_index, open_index, open_writer
 from .store import generations as gens
 from .store.generations import CURRENT, META_FILE, GenerationInfo
-from .store.lookup import IdLookup, document_count, index_stats, live_segment_ids, write_document
+from .store.lookup import document_count, index_stats, live_segment_ids, open_lookup, write_document
+from .store.shards import (
+    MANIFEST_FILE,
+    OtherShards,
+    copy_generation,
+    is_sharded,
+    shard_count,
+    write_manifest,
+)
 from .writelock import LOCK_FILE, write_lock
 
-__all__ = ["CURRENT", "LOCK_FILE", "META_FILE", "IndexStore", "WriteReport", "content_hash", "progress_bar"]
+__all__ = [
+    "CURRENT", "LOCK_FILE", "META_FILE", "IndexStore", "ShardBuild", "WriteReport", "build_shard", "content_hash",
+    "progress_bar",
+]
 
 Item = Article | Listing | Deletion | Problem
 #: What a write did with one document or deletion (see ``IndexStore.write(on_outcome=...)``).
@@ -122,6 +139,39 @@ class WriteReport:
             "seconds": round(self.seconds, 3),
             "rebuilt": self.rebuilt,
         }
+
+
+@dataclass
+class ShardBuild:
+    """What :func:`build_shard` wrote: for :meth:`IndexStore.build` to publish."""
+
+    shard: int
+    #: The whole input's report (the same from every shard of one input).
+    report: WriteReport
+    #: Language-model counts of this shard's documents.
+    counter: NgramCounter
+    #: The write order number after the input's last document.
+    next_seq: int
+
+
+def build_shard(
+    gen: Path, shard: int, items: Iterable[Item], *, procs: int = 1, limitmb: int = 128
+) -> ShardBuild:
+    """Write shard ``shard`` of the unpublished sharded generation ``gen`` (made
+    by :meth:`IndexStore.build`) from the whole input ``items``.
+
+    Every shard reads the same input: documents of other shards are skipped
+    (not analysed) but keep their place in the write order, so the shards
+    written apart -- one task per shard, on any machine that can write
+    ``gen`` -- equal those of one process. Nothing is published.
+    """
+    store = IndexStore(gen.parent)
+    report = WriteReport(rebuilt=True)
+    started = time.monotonic()
+    counter = NgramCounter()
+    next_seq = store._write_into(gen, items, report, procs, limitmb, None, None, None, counter, 0, only=shard)
+    report.seconds = time.monotonic() - started
+    return ShardBuild(shard, report, counter, next_seq)
 
 
 def content_hash(doc: Article | Listing) -> str:
@@ -229,12 +279,23 @@ class IndexStore:
             yield
 
     # -- writing -----------------------------------------------------------
-    def _new_generation(self) -> Path:
+    def _new_generation(self, shards: int = 1, copy_of: Path | None = None) -> Path:
+        """A new generation folder: empty (one index, or ``shards``), or a copy
+        of the sharded generation ``copy_of`` to write the next state into."""
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         gen = self.root / f"gen-{stamp}-{os.getpid()}"
+        if copy_of is not None:
+            copy_generation(copy_of, gen)
+            # Not published until its own checksums are written at publish.
+            for name in (gens.CHECKSUMS_FILE, MANIFEST_FILE):
+                with contextlib.suppress(FileNotFoundError):
+                    (gen / name).unlink()
+            self._write_meta(gen, updated=_now())
+            return gen
         gen.mkdir(parents=True)
-        create_index(gen)
-        self._write_meta(gen, schema_version=SCHEMA_VERSION, created=_now(), updated=_now())
+        create_index(gen, shards)
+        layout = {"shards": shards} if shards > 1 else {}
+        self._write_meta(gen, schema_version=SCHEMA_VERSION, created=_now(), updated=_now(), **layout)
         return gen
 
     def _swap(self, gen: Path) -> None:
@@ -250,12 +311,15 @@ class IndexStore:
             if child not in keep:
                 shutil.rmtree(child, ignore_errors=True)
 
-    def _publish(self, gen: Path) -> int:
-        """Record the document count and the checksums of ``gen``; its document count."""
-        ix = open_index(gen)
+    def _publish(self, gen: Path, next_seq: int, copied_from: Path | None = None) -> int:
+        """Record the document count, the next write order number, the shard
+        manifest (of a sharded ``gen``) and the checksums; its document count."""
+        ix = open_index(gen, check=False)
         documents = document_count(ix)
-        self._write_meta(gen, updated=_now(), documents=documents, published=_now())
-        gens.write_checksums(gen)
+        self._write_meta(gen, updated=_now(), documents=documents, published=_now(), next_seq=next_seq)
+        if is_sharded(gen):
+            write_manifest(gen)
+        gens.write_checksums(gen, previous=copied_from)
         return documents
 
     def _check_shrink(self, gen: Path, reference: Path | None) -> None:
@@ -286,6 +350,7 @@ class IndexStore:
         progress: Callable[[int], None] | None = None,
         on_outcome: OutcomeCallback | None = None,
         allow_shrink: bool = False,
+        shards: int | None = None,
     ) -> WriteReport:
         """Add or replace documents by id, apply deletions, skip and report problems.
 
@@ -298,7 +363,9 @@ class IndexStore:
         damaged live generation (:class:`IndexUnavailable`, naming the fix).
         ``on_outcome`` is told what happened to each document and deletion
         (for per-record reports); when this returns, the changes are committed
-        and on disk.
+        and on disk. ``shards``: how many shards a new or rebuilt index has (by
+        default those of the live index; 1 is a single index); an incremental
+        run keeps the live index's.
         """
         report = WriteReport(rebuilt=rebuild)
         started = time.monotonic()
@@ -318,20 +385,41 @@ class IndexStore:
                         f"written. Run `newssearch rollback --index-dir {self.root}` to go back to the "
                         "previous good generation, or rebuild with --rebuild"
                     )
+            fresh = rebuild or previous is None
+            layout = shard_count(previous) if previous is not None else 1
+            if shards is not None and not fresh and shards != layout:
+                raise BadRequest(
+                    f"the index at {self.root} has {layout} shard{'s' if layout > 1 else ''}; "
+                    f"to change it to {shards}, rebuild with --rebuild --shards {shards}",
+                    param="shards",
+                )
+            copied_from = previous if not fresh and layout > 1 else None
             gen: Path | None = None
             try:
-                gen = self._new_generation() if rebuild or previous is None else previous
+                if fresh:
+                    gen = self._new_generation(shards or layout)
+                elif copied_from is not None:
+                    gen = self._new_generation(copy_of=copied_from)
+                else:
+                    assert previous is not None  # not fresh
+                    gen = previous
                 # A rebuild commits once: its generation is thrown away if the run
                 # fails, and every intermediate commit of a multiprocessing writer
                 # left ~300 MB in the parent (measured: 0.08 → 1.1 GB over 6 commits).
-                batch = None if gen != previous else batch_size
+                batch = None if fresh else batch_size
                 counter = NgramCounter()
-                self._write_into(gen, items, report, procs, limitmb, batch, progress, on_outcome, counter)
-                write_model(gen, counter, fresh=gen != previous)
-                self._publish(gen)
-                _fsync_changed(gen, since=started)
+                seq = 0 if fresh else int(self.read_meta(gen).get("next_seq") or 0)
+                seq = self._write_into(gen, items, report, procs, limitmb, batch, progress, on_outcome, counter, seq)
+                if copied_from is not None and not (report.added or report.replaced or report.deleted):
+                    # Nothing changed: the live generation stays, no copy is published.
+                    shutil.rmtree(gen, ignore_errors=True)
+                    gen = copied_from
+                else:
+                    write_model(gen, counter, fresh=fresh)
+                    self._publish(gen, seq, copied_from)
+                    _fsync_changed(gen, since=started)
                 if gen != previous:
-                    if not allow_shrink:
+                    if fresh and not allow_shrink:
                         self._check_shrink(gen, reference)
                     self._swap(gen)
             except BaseException as exc:
@@ -353,6 +441,48 @@ class IndexStore:
         report.seconds = time.monotonic() - started
         return report
 
+    def build(
+        self,
+        shards: int,
+        write_shards: Callable[[Path], Iterable[ShardBuild]],
+        *,
+        lock_timeout: float = 30.0,
+        allow_shrink: bool = False,
+    ) -> WriteReport:
+        """Rebuild the index as ``shards`` shards written by ``write_shards(gen)``
+        -- e.g. one task per shard, each calling :func:`build_shard` -- and
+        publish them as one generation (manifest, language model over every
+        shard, checksums, ``current``) once every shard is written. A build
+        that fails anywhere, or misses a shard, publishes nothing."""
+        if shards < 2:
+            raise BadRequest("a build split into shards needs at least 2 shards", param="shards")
+        started = time.monotonic()
+        with self.lock(lock_timeout):
+            reference = self.current_dir() or gens.newest_good(self.root)
+            gen = self._new_generation(shards)
+            try:
+                builds = sorted(write_shards(gen), key=lambda b: b.shard)
+                if [b.shard for b in builds] != list(range(shards)):
+                    raise IndexUnavailable(
+                        f"the build wrote shards {[b.shard for b in builds]} of {shards}; nothing was published"
+                    )
+                counter = NgramCounter()
+                for b in builds:
+                    counter.update(b.counter)
+                write_model(gen, counter, fresh=True)
+                self._publish(gen, builds[0].next_seq)
+                _fsync_changed(gen, since=started)
+                if not allow_shrink:
+                    self._check_shrink(gen, reference)
+                self._swap(gen)
+            except BaseException:
+                shutil.rmtree(gen, ignore_errors=True)
+                raise
+            self._cleanup({gen} | ({reference} if reference is not None else set()))
+        report = builds[0].report
+        report.seconds = time.monotonic() - started
+        return report
+
     def _write_into(
         self,
         gen: Path,
@@ -364,10 +494,21 @@ class IndexStore:
         progress: Callable[[int], None] | None,
         on_outcome: OutcomeCallback | None,
         counter: NgramCounter,
-    ) -> None:
-        ix = open_index(gen)
+        seq: int,
+        only: int | None = None,
+    ) -> int:
+        """Write ``items`` into ``gen``; documents are numbered in write order
+        from ``seq`` (the generation's tie-break); returns the next number.
+        ``only``: write (and count for the language model) the documents of
+        that shard alone; the others keep their place in the write order."""
+        ix = open_index(gen, check=False)
         tell: OutcomeCallback = on_outcome or (lambda _item, _outcome: None)
-        existing = IdLookup(ix)
+        others = OtherShards(only) if only is not None else None
+        existing = open_lookup(ix, others)
+
+        def owned(doc_id: str) -> bool:
+            return only is None or ix.owner(doc_id) == only
+
         touched: dict[str, str] = {}  # id -> hash written in this run
         stubs: dict[str, Article] = {}
         writer: Any = None
@@ -401,7 +542,7 @@ class IndexStore:
                     stubs.pop(item.id, None)
                     if existing.has(item.id):
                         if writer is None:
-                            writer = open_writer(ix, procs, limitmb)
+                            writer = open_writer(ix, procs, limitmb, others)
                         writer.delete_by_term("id", item.id)
                         pending += 1
                         report.deleted += 1
@@ -421,9 +562,11 @@ class IndexStore:
                     if item.id in touched:
                         commit()  # a second version of an id in one run: last one wins
                     if writer is None:
-                        writer = open_writer(ix, procs, limitmb)
-                    write_document(writer, item, h, replace)
-                    count_document(counter, item)
+                        writer = open_writer(ix, procs, limitmb, others)
+                    write_document(writer, item, h, replace, seq)
+                    seq += 1
+                    if owned(item.id):
+                        count_document(counter, item)
                     touched[item.id] = h
                     pending += 1
                     if batch_size is not None and pending >= batch_size:
@@ -438,9 +581,11 @@ class IndexStore:
                 if change is not None:
                     h, replace = change
                     if writer is None:
-                        writer = open_writer(ix, procs, limitmb)
-                    write_document(writer, stub, h, replace)
-                    count_document(counter, stub)
+                        writer = open_writer(ix, procs, limitmb, others)
+                    write_document(writer, stub, h, replace, seq)
+                    seq += 1
+                    if owned(stub.id):
+                        count_document(counter, stub)
                     touched[stub.id] = h
                     pending += 1
             commit()
@@ -453,11 +598,12 @@ class IndexStore:
             existing.close()
             if progress is not None:
                 progress(seen % 500)
+        return seq
 
     @staticmethod
     def _change(
         doc: Article | Listing,
-        existing: IdLookup,
+        existing: Any,
         touched: dict[str, str],
         report: WriteReport,
     ) -> tuple[str, bool] | None:
@@ -549,7 +695,7 @@ class IndexStore:
         meta = self.read_meta(gen)
         found = index_stats(ix)
         counts = found["by_type"]
-        size = sum(p.stat().st_size for p in gen.iterdir() if p.is_file())
+        size = sum(p.stat().st_size for p in gen.rglob("*") if p.is_file())
         return {
             "index_dir": str(self.root),
             "generation": gen.name,
@@ -561,6 +707,7 @@ class IndexStore:
             "created": meta.get("created"),
             "updated": meta.get("updated"),
             "fields": found["fields"],
+            **({"shards": found["shards"]} if "shards" in found else {}),
         }
 
 
@@ -600,7 +747,12 @@ def open_servable(store: IndexStore) -> tuple[Path, Any, str | None]:
 
 def _remove_orphans(gen: Path) -> None:
     """Delete segment files the live TOC does not reference (left by a failed write,
-    e.g. on a full disk), and Whoosh's temporary pool folder."""
+    e.g. on a full disk), and Whoosh's temporary pool folder (in every shard)."""
+    for folder in gens.index_dirs(gen):
+        _remove_folder_orphans(folder)
+
+
+def _remove_folder_orphans(gen: Path) -> None:
     live = live_segment_ids(gen)
     if live is None:
         return  # cannot tell what is live: delete nothing
@@ -621,17 +773,19 @@ def _fsync_changed(gen: Path, since: float) -> None:
     writer has reported success. ``since`` is a ``time.monotonic()`` stamp.
     """
     cutoff = time.time() - (time.monotonic() - since) - 1.0  # a little slack for coarse mtimes
-    for path in gen.iterdir():
-        try:
-            if path.is_file() and path.stat().st_mtime >= cutoff:
-                fd = os.open(path, os.O_RDONLY)
-                try:
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
-        except FileNotFoundError:  # a segment merged away meanwhile
-            continue
-    _fsync_dir(gen)
+    folders = [gen, *(d for d in gens.index_dirs(gen) if d != gen)]
+    for folder in folders:
+        for path in folder.iterdir():
+            try:
+                if path.is_file() and path.stat().st_mtime >= cutoff:
+                    fd = os.open(path, os.O_RDONLY)
+                    try:
+                        os.fsync(fd)
+                    finally:
+                        os.close(fd)
+            except FileNotFoundError:  # a segment merged away meanwhile
+                continue
+        _fsync_dir(folder)
 
 
 def _fsync_dir(path: Path) -> None:

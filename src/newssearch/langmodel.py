@@ -102,6 +102,13 @@ class NgramCounter:
             if text:
                 self.add_text(text[:BODY_CHARS])
 
+    def update(self, other: NgramCounter) -> None:
+        """Add ``other``'s counts (the counts of a build split into parts)."""
+        self.unigrams.update(other.unigrams)
+        self.bigrams.update(other.bigrams)
+        self.trigrams.update(other.trigrams)
+        self.documents += other.documents
+
     def arrays(self) -> dict[str, npt.NDArray[np.generic]]:
         """The counts as the arrays of the model file (see :meth:`LanguageModel.save`)."""
         words = sorted(self.unigrams)

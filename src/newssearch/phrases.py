@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 import numpy.typing as npt
 
+from .order import best_first
 from .query import QTerm
 from .scorer import TextIndex
 
@@ -101,6 +102,7 @@ def phrase_bonus(
     scores: FloatArray,
     eligible: npt.NDArray[np.bool_],
     folded: Callable[[int], Iterable[str]],
+    keys: npt.NDArray[np.floating] | None = None,
 ) -> FloatArray:
     """Per candidate, the bonus that lifts a document holding the phrase above
     every other candidate (0 for the others).
@@ -108,16 +110,15 @@ def phrase_bonus(
     ``docs`` and ``scores`` are the candidates and their scores; ``eligible``
     marks those worth reading (every query word in one text area); ``folded``
     gives a document's text areas folded by ``fold_same_length``. Eligible
-    candidates are read best first: at most :data:`WINDOW`, and
-    :data:`AFTER_FIRST` after the first match.
+    candidates are read best first (equal scores by ``keys``, by default by
+    position): at most :data:`WINDOW`, and :data:`AFTER_FIRST` after the first match.
     """
     bonus = np.zeros(len(docs), dtype=np.float64)
     picked = np.flatnonzero(eligible)
     if not len(picked):
         return bonus
-    if len(picked) > WINDOW:
-        picked = picked[np.argpartition(-scores[picked], WINDOW - 1)[:WINDOW]]
-    picked = picked[np.argsort(-scores[picked], kind="stable")]
+    order = keys[picked] if keys is not None else picked.astype(np.float64)
+    picked = picked[best_first(scores[picked], order, WINDOW)]
     top = float(scores.max()) + MARGIN
     stop = len(picked)
     for n, i in enumerate(picked):

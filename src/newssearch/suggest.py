@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .scorer import TextIndex, score_all_of
-from .store import IndexSnapshot
+from .store import ORDER_COLUMN, IndexSnapshot
 
 _TONES = ("", "\u0301", "\u0300", "\u0309", "\u0303", "\u0323")
 _QUALITY: dict[str, tuple[str, ...]] = {
@@ -172,7 +172,7 @@ class Suggester:
         live = self.snap.columns.live[ids]
         ids, scores = ids[live], scores[live]
         out = []
-        for i in np.lexsort((ids, -scores))[:limit]:
+        for i in np.lexsort((self.snap.columns.numbers[ORDER_COLUMN][ids], -scores))[:limit]:
             raw = self.snap.document(int(ids[i]))
             out.append(
                 {

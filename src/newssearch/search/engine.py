@@ -53,6 +53,7 @@ from ..indexer import IndexStore, open_servable
 from ..listing_filters import understood_mask, widen
 from ..listing_query import ListingQuery
 from ..models import FacetValue, Hit, SearchRequest, SearchResult
+from ..order import best_first
 from ..phrases import in_one_area, phrase_bonus, phrase_pattern
 from ..places import (
     find_places,
@@ -76,7 +77,7 @@ from ..scorer import (
     required_count,
     score_terms,
 )
-from ..store import ColumnCache, Columns, open_snapshot
+from ..store import ORDER_COLUMN, ColumnCache, Columns, open_snapshot
 from ..store import generations as gens
 from ..synonyms import USER_FILE, SynonymTable
 from .facet_values import facet_values
@@ -503,16 +504,19 @@ class Engine:
             return []
         window = max(limit, RANKING.rescore_window)
         doc_scores = scores[docs].astype(np.float64)
+        # Equal scores in write order, not by document number (see newssearch.order).
+        keys = snap.columns.numbers[ORDER_COLUMN]
         covered = {i for _, terms in place_mentions(parsed.raw, parsed) for i in terms} | set(property_intent(parsed.terms))
         pattern = phrase_pattern(parsed.terms, parsed.last_is_prefix, len(covered))
         if pattern is not None:  # a remembered sentence: where it stands word for word, first
             # An unfinished last word has no postings of its own: the others decide.
             known = parsed.terms[:-1] if parsed.last_is_prefix else parsed.terms
             eligible = in_one_area(snap.text, known, docs)
-            doc_scores += phrase_bonus(pattern, docs, doc_scores, eligible, lambda d: folded_texts(snap, d, full=True))
-        if len(docs) > window:
-            top = np.argpartition(-doc_scores, window - 1)[:window]
-            docs, doc_scores = docs[top], doc_scores[top]
+            doc_scores += phrase_bonus(
+                pattern, docs, doc_scores, eligible, lambda d: folded_texts(snap, d, full=True), keys[docs]
+            )
+        top = best_first(doc_scores, keys[docs], window)
+        docs, doc_scores = docs[top], doc_scores[top]
         rescored = doc_scores
         adjacency = Adjacency(parsed.terms)
         if adjacency.max_bonus:
@@ -527,7 +531,7 @@ class Engine:
                     heapq.heappush(best, float(rescored[i]))
                 else:
                     heapq.heappushpop(best, float(rescored[i]))
-        order = np.lexsort((docs, -rescored))[:limit]
+        order = np.lexsort((keys[docs], -rescored))[:limit]
         return [(int(docs[i]), float(rescored[i])) for i in order]
 
     def _months(self, cols: Columns) -> npt.NDArray[np.int32]:

@@ -57,7 +57,8 @@ def facet_values(
                 continue
             present = {int(c) for c in np.flatnonzero(counts[1:]) + 1} | {c for c in selected if c}
             order = sorted(present, key=lambda c: (-counts[c], labels[c]))[:MAX_FACET_VALUES]
-            order += [c for c in selected if c not in order]
+            # By label, not by code: codes depend on the index's layout (shards).
+            order += [c for c in sorted(selected, key=lambda c: labels[c]) if c not in order]
             out[name] = [
                 FacetValue(labels[c], display_label(name, labels[c]), int(counts[c]), c in selected) for c in order
             ]

@@ -19,7 +19,7 @@ import numpy.typing as npt
 from ..listing_filters import effective_price
 from ..models import KEYWORD_FILTERS, SearchRequest
 from ..places import normalize_district, normalize_province, normalize_province_2025, normalize_ward
-from ..store import Columns, Vocabulary
+from ..store import ORDER_COLUMN, Columns, Vocabulary
 from ..vietnamese import fold
 
 BoolArray = npt.NDArray[np.bool_]
@@ -121,7 +121,8 @@ SORT_COLUMNS: dict[str, tuple[str, bool]] = {
 }
 
 def sort_docs(cols: Columns, final: BoolArray, sort: str) -> npt.NDArray[np.int64]:
-    """Document numbers in ``final`` sorted by a column; missing values last, ties newest first."""
+    """Document numbers in ``final`` sorted by a column; missing values last, ties
+    newest first, then in write order (the same in every index layout)."""
     docs = np.flatnonzero(final)
     column, descending = SORT_COLUMNS[sort]
     values = cols.numbers[column][docs]
@@ -129,5 +130,5 @@ def sort_docs(cols: Columns, final: BoolArray, sort: str) -> npt.NDArray[np.int6
     key = np.where(missing, 0.0, -values if descending else values)
     published = cols.numbers["published"][docs]
     tie = np.where(np.isnan(published), 0.0, -published)
-    order = np.lexsort((docs, tie, key, missing))
+    order = np.lexsort((cols.numbers[ORDER_COLUMN][docs], tie, key, missing))
     return docs[order]

@@ -12,7 +12,7 @@ import numpy.typing as npt
 from ..models import Hit
 from ..scorer import score_weighted_terms
 from ..similar import listing_scores
-from ..store import IndexSnapshot
+from ..store import ORDER_COLUMN, IndexSnapshot
 from ..vietnamese import fold, tokenize
 from .hits import hit_from_raw
 from .snapshot import Snapshot
@@ -40,7 +40,7 @@ def related(snap: Snapshot, docnum: int, limit: int) -> list[Hit]:
     ids, scores = score_weighted_terms(snap.text, "body_f", weighted)
     keep = others[ids]
     ids, scores = ids[keep], scores[keep]
-    best = np.lexsort((ids, -scores))[:limit]
+    best = np.lexsort((snap.columns.numbers[ORDER_COLUMN][ids], -scores))[:limit]
     return [hit_from_raw(snap.store.document(int(ids[i])), float(scores[i]), []) for i in best]
 
 
@@ -55,7 +55,7 @@ def similar_listings(
         text[ids] = s
     scores = listing_scores(docnum, cols.codes, cols.numbers, snap.store.vocab.labels, text)
     candidates = np.flatnonzero(others)
-    best = candidates[np.lexsort((candidates, -scores[candidates]))[:limit]]
+    best = candidates[np.lexsort((cols.numbers[ORDER_COLUMN][candidates], -scores[candidates]))[:limit]]
     return [
         hit_from_raw(snap.store.document(int(d)), round(float(scores[d]), 4), [])
         for d in best

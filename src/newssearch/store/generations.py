@@ -35,11 +35,13 @@ META_FILE = "newssearch.json"
 CURRENT = "current"
 #: Sizes and digests of a generation's files, written when it is published.
 CHECKSUMS_FILE = "checksums.json"
+#: The folder of a sharded generation that holds its shards (see ``store.shards``).
+SHARDS_DIR = "shards"
 #: Files of a generation that change in place or carry no index data.
 UNCHECKED_FILES = frozenset({META_FILE, CHECKSUMS_FILE, "MAIN_WRITELOCK"})
 #: Files of a generation that an incremental run rewrites in place (the
-#: language model of query repair): hashed again at every publish.
-REWRITTEN_FILES = frozenset({"langmodel.npz"})
+#: language model of query repair; a sharded generation's manifest): hashed again at every publish.
+REWRITTEN_FILES = frozenset({"langmodel.npz", "shards.json"})
 #: Generation folders kept on disk after a rebuild (the live one included),
 #: so ``newssearch rollback`` has somewhere to go. ``NEWSSEARCH_KEEP_GENERATIONS``.
 KEEP_GENERATIONS = 3
@@ -107,40 +109,57 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
+def index_dirs(gen: Path) -> list[Path]:
+    """The Whoosh index folders of ``gen``: its shards, or ``gen`` itself."""
+    shards = gen / SHARDS_DIR
+    if shards.is_dir():
+        return sorted((p for p in shards.iterdir() if p.is_dir()), key=lambda p: p.name)
+    return [gen]
+
+
 def _data_files(gen: Path) -> Iterator[Path]:
-    for p in gen.iterdir():
-        if p.is_file() and p.name not in UNCHECKED_FILES and not p.name.endswith(".tmp"):
-            yield p
+    for folder in [gen, *(d for d in index_dirs(gen) if d != gen)]:
+        for p in folder.iterdir():
+            if p.is_file() and p.name not in UNCHECKED_FILES and not p.name.endswith(".tmp"):
+                yield p
 
 
-def write_checksums(gen: Path) -> dict[str, list[Any]]:
+def write_checksums(gen: Path, previous: Path | None = None) -> dict[str, list[Any]]:
     """Record the size and digest of every file of ``gen`` (at publish).
 
     Entries of files already recorded with the same size are kept as they
     were: Whoosh files are immutable, so the old digest is the right one, and
     only files new since the last publish are read (and those of
-    :data:`REWRITTEN_FILES`, which change in place).
+    :data:`REWRITTEN_FILES`, which change in place). ``previous``: the
+    generation ``gen`` was copied from, whose entries are reused the same way.
+    Files in shards are named by their path in the generation (``shards/0/...``).
     """
-    old = read_json(gen / CHECKSUMS_FILE).get("files", {})
+    old = read_json((previous or gen) / CHECKSUMS_FILE).get("files", {})
     files: dict[str, list[Any]] = {}
     for p in sorted(_data_files(gen)):
+        name = p.relative_to(gen).as_posix()
         size = p.stat().st_size
-        entry = old.get(p.name)
+        entry = old.get(name)
         same = entry and entry[0] == size and p.name not in REWRITTEN_FILES
-        files[p.name] = entry if same else [size, file_digest(p)]
+        files[name] = entry if same else [size, file_digest(p)]
     write_json(gen / CHECKSUMS_FILE, {"algorithm": "blake2b-128", "written": now(), "files": files})
     return files
 
 
 def live_files(gen: Path) -> set[str] | None:
-    """Names of the files the latest TOC of ``gen`` uses; ``None`` when it cannot be read."""
-    try:
-        ix = whoosh_index.open_dir(str(gen))
-        ids = {seg.segment_id() for seg in ix._segments()}
-        toc = f"_MAIN_{ix.latest_generation()}.toc"
-    except Exception:  # Whoosh raises many unrelated types for a damaged TOC
-        return None
-    return {p.name for p in gen.iterdir() if p.name.split(".")[0] in ids} | {toc}
+    """Names of the files the latest TOC of ``gen`` (of each of its shards) uses,
+    as paths in ``gen``; ``None`` when one cannot be read."""
+    found: set[str] = set()
+    for folder in index_dirs(gen):
+        try:
+            ix = whoosh_index.open_dir(str(folder))
+            ids = {seg.segment_id() for seg in ix._segments()}
+            toc = folder / f"_MAIN_{ix.latest_generation()}.toc"
+        except Exception:  # Whoosh raises many unrelated types for a damaged TOC
+            return None
+        found |= {p.relative_to(gen).as_posix() for p in folder.iterdir() if p.name.split(".")[0] in ids}
+        found.add(toc.relative_to(gen).as_posix())
+    return found
 
 
 def verify(gen: Path, *, read: bool = False) -> list[str]:
@@ -161,9 +180,10 @@ def verify(gen: Path, *, read: bool = False) -> list[str]:
         for name, (size, digest) in sorted(recorded.items()):
             path = gen / name
             try:
-                actual = path.stat().st_size
+                st = path.stat()
+                actual = st.st_size
             except FileNotFoundError:
-                if live is None or name in live:
+                if live is None or name in live or not path.parent.is_dir():  # a whole shard gone
                     problems.append(f"{name} is missing")
                 continue
             except OSError as exc:
@@ -173,7 +193,7 @@ def verify(gen: Path, *, read: bool = False) -> list[str]:
                 problems.append(f"{name} has {actual:,} bytes, {size:,} were written (truncated or overwritten)")
                 continue
             try:
-                if file_digest(path) != digest:
+                if _verified_digest(path, st) != digest:
                     problems.append(f"{name} does not match its checksum (changed bytes)")
             except OSError as exc:
                 problems.append(f"{name} cannot be read: {exc.strerror or exc}")
@@ -182,17 +202,38 @@ def verify(gen: Path, *, read: bool = False) -> list[str]:
     return problems
 
 
+#: Digests this process computed, by file identity: the generations of a
+#: sharded index share their unchanged files (hard links), and a server
+#: opening the next generation need not read those bytes again.
+_DIGESTS: dict[tuple[int, int, int, int], str] = {}
+
+
+def _verified_digest(path: Path, st: os.stat_result) -> str:
+    """The digest of ``path``, read once per file identity (device, inode, size, mtime)."""
+    key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    digest = _DIGESTS.get(key)
+    if digest is None:
+        digest = file_digest(path)
+        if len(_DIGESTS) > 100_000:
+            _DIGESTS.clear()
+        _DIGESTS[key] = digest
+    return digest
+
+
 def _read_everything(gen: Path) -> list[str]:
-    """Open the index and decode every stored document."""
-    try:
-        ix = whoosh_index.open_dir(str(gen))
-        with ix.searcher() as s:
-            reader = s.reader()
-            for docnum in reader.all_doc_ids():
-                reader.stored_fields(docnum)
-            count = s.doc_count()
-    except Exception as exc:  # any failure to read is the finding itself
-        return [f"the index cannot be read: {type(exc).__name__}: {exc}"]
+    """Open the index (each shard) and decode every stored document."""
+    count = 0
+    for folder in index_dirs(gen):
+        try:
+            ix = whoosh_index.open_dir(str(folder))
+            with ix.searcher() as s:
+                reader = s.reader()
+                for docnum in reader.all_doc_ids():
+                    reader.stored_fields(docnum)
+                count += s.doc_count()
+        except Exception as exc:  # any failure to read is the finding itself
+            where = "the index" if folder == gen else f"shard {folder.name}"
+            return [f"{where} cannot be read: {type(exc).__name__}: {exc}"]
     expected = read_json(gen / META_FILE).get("documents")
     if isinstance(expected, int) and expected != count and not (gen / CHECKSUMS_FILE).is_file():
         return [f"the index has {count} documents, {expected} were published"]
@@ -210,11 +251,9 @@ def document_count(gen: Path) -> int | None:
     if isinstance(n, int):
         return n
     try:
-        ix = whoosh_index.open_dir(str(gen))
-        count: int = ix.doc_count()
+        return sum(int(whoosh_index.open_dir(str(folder)).doc_count()) for folder in index_dirs(gen))
     except Exception:  # unreadable: the caller decides what that means
         return None
-    return count
 
 
 @dataclass

@@ -61,6 +61,11 @@ class IndexSnapshot(Protocol):
         """Every document's length of ``field`` in tokens (0 when absent)."""
         ...
 
+    def field_length(self, field: str) -> int:
+        """The total length of ``field`` in tokens over every document (for
+        averages over several snapshots)."""
+        ...
+
     def avg_field_length(self, field: str) -> float:
         """The average length of ``field`` over the documents that have it."""
         ...
@@ -70,11 +75,12 @@ class IndexSnapshot(Protocol):
         ...
 
     def terms_with_prefix(self, field: str, prefix: str, limit: int = 5000) -> dict[str, int]:
-        """Terms of ``field`` beginning with ``prefix`` and their document frequencies."""
+        """The first ``limit`` terms of ``field`` beginning with ``prefix``, in
+        order, and their document frequencies."""
         ...
 
     def terms_within(self, field: str, term: str, maxdist: int, prefix: int = 1) -> list[str]:
-        """Terms of ``field`` within ``maxdist`` edits of ``term`` (sharing its first ``prefix`` letters)."""
+        """Terms of ``field`` within ``maxdist`` edits of ``term`` (sharing its first ``prefix`` letters), in order."""
         ...
 
     def phrase_docs(

@@ -27,7 +27,8 @@ from .codec import fast_format
 #: 9: the 2025 layout (ward_2025, province_2025), several districts per place;
 #: 10: the author indexed as text ("author_x", "author_f");
 #: 11: the per-document file (lengths, columns, the stored document: ``perdoc``).
-SCHEMA_VERSION = 11
+#: 12: every document's write order ("seq"), the tie-break of equal scores.
+SCHEMA_VERSION = 12
 
 #: "No value" in numeric columns (float64 columns; NaN survives the round trip).
 MISSING = float("nan")
@@ -55,8 +56,12 @@ KEYWORD_COLUMNS = (
 #: Numeric columns (ints; area and price are stored as given, floats allowed).
 NUMERIC_COLUMNS = (
     "published", "year", "views", "price_vnd", "area_m2", "bedrooms", "price_per_m2_vnd",
-    "price_min_vnd", "price_max_vnd",
+    "price_min_vnd", "price_max_vnd", "seq",
 )
+#: The numeric column holding a document's write order in its generation: the
+#: order of documents that rank equal, the same however the index is laid out
+#: (document numbers differ between a single index and its shards).
+ORDER_COLUMN = "seq"
 
 
 def build_schema() -> Schema:

@@ -185,6 +185,13 @@ class WhooshSnapshot:
             self._lengths[field] = arr
         return arr
 
+    def field_length(self, field: str) -> int:
+        with self._lock:
+            try:
+                return int(self._searcher.field_length(field) or 0)
+            except (KeyError, ValueError):  # a field the index never saw
+                return 0
+
     def avg_field_length(self, field: str) -> float:
         avg = self._avg.get(field)
         if avg is None:
@@ -232,12 +239,14 @@ class WhooshSnapshot:
                         terms.append((_text(raw), int(info.doc_frequency())))
             for term, df in terms:
                 found[term] = found.get(term, 0) + df
-        return found
+        # In term order and cut at ``limit``, however the terms are spread over
+        # segments (or shards): the same answer for the same documents.
+        return {term: found[term] for term in sorted(found)[:limit]}
 
     def terms_within(self, field: str, term: str, maxdist: int, prefix: int = 1) -> list[str]:
         with self._lock:
             try:
-                return [_text(t) for t in self._reader.terms_within(field, term, maxdist, prefix=prefix)]
+                return sorted({_text(t) for t in self._reader.terms_within(field, term, maxdist, prefix=prefix)})
             except Exception:  # a field the index never saw
                 return []
 

@@ -1,0 +1,159 @@
+"""Several index snapshots read as one: :class:`ShardedSnapshot`.
+
+The shards' document numbers are laid end to end (shard 0's first, then
+shard 1's, shifted by the documents before them), so everything the engine
+reads (postings, field lengths, columns) is the concatenation of the shards'
+and every statistic is the sum over shards: a search scores with corpus-wide
+document counts, document frequencies and average lengths, and finds what
+the single index of the same documents finds. Written against
+:class:`~newssearch.store.interface.IndexSnapshot` only, so a shard may be a
+local Whoosh snapshot or anything else that answers the same questions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .columns import Columns, Vocabulary
+from .interface import EMPTY_POSTINGS, FloatArray, IndexSnapshot, IntArray, Postings
+from .schema import KEYWORD_COLUMNS, NUMERIC_COLUMNS
+
+
+def _unified_columns(shards: Sequence[IndexSnapshot], vocab: Vocabulary) -> Columns:
+    """The shards' columns end to end, keyword codes translated into ``vocab``
+    (each shard numbers its values in its own dictionary)."""
+    live = np.concatenate([s.columns.live for s in shards])
+    numbers = {name: np.concatenate([s.columns.numbers[name] for s in shards]) for name in NUMERIC_COLUMNS}
+    codes: dict[str, Any] = {}
+    for name in KEYWORD_COLUMNS:
+        parts = []
+        for s in shards:
+            labels = s.vocab.labels[name]
+            mapping = np.fromiter((vocab.code(name, v) for v in labels), dtype=np.int32, count=len(labels))
+            parts.append(mapping[s.columns.codes[name]])
+        codes[name] = np.concatenate(parts)
+    return Columns(live, codes, numbers)
+
+
+class ShardedSnapshot:
+    """One snapshot over ``shards`` (see the module doc).
+
+    ``vocab`` is the dictionary the keyword codes are translated into (the
+    caller's, so its codes stay valid across snapshots); ``owner`` tells
+    which shard holds an id (without it every shard is asked); ``reopen``
+    makes the snapshot :meth:`refreshed` returns.
+    """
+
+    def __init__(
+        self,
+        shards: Sequence[IndexSnapshot],
+        vocab: Vocabulary | None = None,
+        owner: Callable[[str], int] | None = None,
+        reopen: Callable[[], ShardedSnapshot] | None = None,
+    ) -> None:
+        if not shards:
+            raise ValueError("a sharded snapshot needs at least one shard")
+        self.shards = list(shards)
+        self._owner = owner
+        self._reopen = reopen
+        counts = [s.doc_count for s in self.shards]
+        self.offsets = np.cumsum([0, *counts]).astype(np.int64)
+        self.doc_count = int(self.offsets[-1])
+        self.version = "+".join(s.version for s in self.shards)
+        self.vocab = vocab or Vocabulary()
+        self.columns = _unified_columns(self.shards, self.vocab)
+        self._lengths: dict[str, FloatArray] = {}
+        self._avg: dict[str, float] = {}
+
+    # -- lifecycle -------------------------------------------------------------
+    def is_current(self) -> bool:
+        return all(s.is_current() for s in self.shards)
+
+    def refreshed(self) -> ShardedSnapshot:
+        """The shards' latest state (this snapshot when it cannot be reopened)."""
+        return self._reopen() if self._reopen is not None else self
+
+    def close(self) -> None:
+        for s in self.shards:
+            with contextlib.suppress(Exception):
+                s.close()
+
+    # -- postings and statistics -----------------------------------------------
+    def postings(self, field: str, term: str) -> Postings:
+        parts = []
+        for s, off in zip(self.shards, self.offsets, strict=False):
+            p = s.postings(field, term)
+            if len(p.ids):
+                parts.append(Postings(p.ids + off, p.tf))
+        if not parts:
+            return EMPTY_POSTINGS
+        if len(parts) == 1:
+            return parts[0]
+        return Postings(np.concatenate([p.ids for p in parts]), np.concatenate([p.tf for p in parts]))
+
+    def field_lengths(self, field: str) -> FloatArray:
+        arr = self._lengths.get(field)
+        if arr is None:
+            arr = self._lengths[field] = np.concatenate([s.field_lengths(field) for s in self.shards])
+        return arr
+
+    def field_length(self, field: str) -> int:
+        return sum(s.field_length(field) for s in self.shards)
+
+    def avg_field_length(self, field: str) -> float:
+        # From the summed totals, divided as the single index divides them.
+        avg = self._avg.get(field)
+        if avg is None:
+            avg = self._avg[field] = (self.field_length(field) / (self.doc_count or 1)) or 1.0
+        return avg
+
+    def doc_frequency(self, field: str, term: str) -> int:
+        return sum(s.doc_frequency(field, term) for s in self.shards)
+
+    def terms_with_prefix(self, field: str, prefix: str, limit: int = 5000) -> dict[str, int]:
+        # Each shard's first ``limit`` terms hold the first ``limit`` of all of them.
+        found: dict[str, int] = {}
+        for s in self.shards:
+            for term, df in s.terms_with_prefix(field, prefix, limit).items():
+                found[term] = found.get(term, 0) + df
+        return {term: found[term] for term in sorted(found)[:limit]}
+
+    def terms_within(self, field: str, term: str, maxdist: int, prefix: int = 1) -> list[str]:
+        found: set[str] = set()
+        for s in self.shards:
+            found.update(s.terms_within(field, term, maxdist, prefix))
+        return sorted(found)
+
+    def phrase_docs(
+        self, fields: Sequence[str], words: Sequence[str], stop: Callable[[], bool] | None = None
+    ) -> tuple[IntArray, int]:
+        parts: list[IntArray] = []
+        for s, off in zip(self.shards, self.offsets, strict=False):
+            docs, reached = s.phrase_docs(fields, words, stop)
+            parts.append(docs + off)
+            if reached < s.doc_count:  # stopped inside this shard
+                return np.concatenate(parts), int(off) + reached
+        return np.concatenate(parts), self.doc_count
+
+    # -- documents -------------------------------------------------------------
+    def _locate(self, docnum: int) -> tuple[int, int]:
+        if not 0 <= docnum < self.doc_count:
+            raise IndexError(f"document number {docnum} is out of range (0-{self.doc_count - 1})")
+        i = int(np.searchsorted(self.offsets, docnum, side="right")) - 1
+        return i, docnum - int(self.offsets[i])
+
+    def document(self, docnum: int) -> dict[str, Any]:
+        i, local = self._locate(docnum)
+        return self.shards[i].document(local)
+
+    def docnum(self, doc_id: str) -> int | None:
+        candidates = range(len(self.shards)) if self._owner is None else [self._owner(doc_id)]
+        for i in candidates:
+            n = self.shards[i].docnum(doc_id)
+            if n is not None:
+                return int(self.offsets[i]) + n
+        return None
