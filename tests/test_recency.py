@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 from newssearch.config import Settings
 from newssearch.recency import SECONDS_PER_DAY, recency_factor
@@ -40,3 +43,22 @@ def test_a_negative_or_non_numeric_setting_is_refused() -> None:
     for raw in ("-1", "nan", "abc"):
         with pytest.raises(BadRequest, match="NEWSSEARCH_RECENCY_WEIGHT"):
             Settings.from_env({"NEWSSEARCH_RECENCY_WEIGHT": raw})
+
+
+def test_engines_filled_at_different_moments_of_an_hour_score_alike(
+    sample_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers and replicas fill their freshness cache whenever their first
+    search comes; within one hour they must agree (same scores, same order)."""
+    from newssearch.search import engine as engine_module
+
+    hour = 1_764_000_000 // 3600
+    factors = []
+    for second in (5, 3_500):
+        monkeypatch.setattr(engine_module.time, "time", lambda s=second: hour * 3600.0 + s)
+        engine = engine_module.Engine(sample_index)
+        factor = engine._recency(engine.snapshot())
+        assert factor is not None
+        factors.append(factor)
+        engine.close()
+    assert np.array_equal(factors[0], factors[1])

@@ -542,13 +542,16 @@ class Engine:
         return cached[1]
 
     def _recency(self, snap: Snapshot) -> FloatArray | None:
-        """The freshness factor of every document (recomputed hourly and per snapshot)."""
+        """The freshness factor of every document (recomputed hourly and per snapshot).
+
+        Computed at the start of the hour, not at the moment the cache fills,
+        so every worker and replica scores the same documents alike."""
         key = (snap.version, int(time.time() // 3600))
         cached = self._recency_cache
         if cached is None or cached[0] != key:
             cols = snap.columns
             listing = self._columns.vocab.index["type"].get("listing", -1)
-            factor = recency_factor(cols.numbers["published"], cols.codes["type"] == listing, self.settings, time.time())
+            factor = recency_factor(cols.numbers["published"], cols.codes["type"] == listing, self.settings, key[1] * 3600.0)
             cached = self._recency_cache = (key, factor)
         return cached[1]
 
