@@ -33,6 +33,15 @@ class Postings:
 EMPTY_POSTINGS = Postings(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
 
 
+def concat_postings(parts: Sequence[Postings]) -> Postings:
+    """Postings of consecutive document ranges (segments, shards) as one."""
+    if not parts:
+        return EMPTY_POSTINGS
+    if len(parts) == 1:
+        return parts[0]
+    return Postings(np.concatenate([p.ids for p in parts]), np.concatenate([p.tf for p in parts]))
+
+
 class IndexSnapshot(Protocol):
     """One committed state of an index, read-only, safe to share between threads.
 

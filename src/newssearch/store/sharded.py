@@ -19,7 +19,13 @@ from typing import Any
 import numpy as np
 
 from .columns import Columns, Vocabulary
-from .interface import EMPTY_POSTINGS, FloatArray, IndexSnapshot, IntArray, Postings
+from .interface import (
+    FloatArray,
+    IndexSnapshot,
+    IntArray,
+    Postings,
+    concat_postings,
+)
 from .schema import KEYWORD_COLUMNS, NUMERIC_COLUMNS
 
 
@@ -89,11 +95,7 @@ class ShardedSnapshot:
             p = s.postings(field, term)
             if len(p.ids):
                 parts.append(Postings(p.ids + off, p.tf))
-        if not parts:
-            return EMPTY_POSTINGS
-        if len(parts) == 1:
-            return parts[0]
-        return Postings(np.concatenate([p.ids for p in parts]), np.concatenate([p.tf for p in parts]))
+        return concat_postings(parts)
 
     def field_lengths(self, field: str) -> FloatArray:
         arr = self._lengths.get(field)

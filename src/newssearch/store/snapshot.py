@@ -32,7 +32,7 @@ from whoosh import query as wq
 
 from ..errors import IndexDamaged
 from .columns import LENGTH_TABLE, ColumnCache, field_lengths
-from .interface import EMPTY_POSTINGS, BoolArray, FloatArray, IntArray, Postings
+from .interface import BoolArray, FloatArray, IntArray, Postings, concat_postings
 from .perdoc import DamagedFile, SegmentDocs
 from .postings import SegmentPostings
 
@@ -163,11 +163,7 @@ class WhooshSnapshot:
                     p = _leaf_postings(leaf, field, term, off)
             if p is not None:
                 parts.append(p)
-        if not parts:
-            return EMPTY_POSTINGS
-        if len(parts) == 1:
-            return parts[0]
-        return Postings(np.concatenate([p.ids for p in parts]), np.concatenate([p.tf for p in parts]))
+        return concat_postings(parts)
 
     def field_lengths(self, field: str) -> FloatArray:
         arr = self._lengths.get(field)
