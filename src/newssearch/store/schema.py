@@ -26,8 +26,9 @@ from .codec import fast_format
 #: version refuses to open and asks for ``newssearch index --rebuild``.
 #: 8: the project's codec, no field boosts in the postings;
 #: 9: the 2025 layout (ward_2025, province_2025), several districts per place;
-#: 10: the author indexed as text ("author_x", "author_f").
-SCHEMA_VERSION = 10
+#: 10: the author indexed as text ("author_x", "author_f");
+#: 11: the language model counts the pairs and triples of titles three times.
+SCHEMA_VERSION = 11
 
 #: "No value" in numeric columns (float64 columns; NaN survives the round trip).
 MISSING = float("nan")
