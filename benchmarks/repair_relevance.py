@@ -13,7 +13,10 @@ figures of two versions of the code on the same index sit side by side in
 The ``before`` figures in the results file come from the same command with
 ``PYTHONPATH`` set to an export of the previous version's ``src`` (``git
 archive <commit> src``) and ``--label before``: an index written by the
-newer code opens with the older one.
+newer code opens with the older one when the schema version is the same.
+``previous`` is the version before the schema-11 language model (titles
+counted three times, Kneser-Ney), measured on its own schema-10 index of
+the same slice.
 """
 
 from __future__ import annotations

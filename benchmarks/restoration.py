@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     results: dict[str, Any] = {
         "corpus_records_per_file": args.limit,
-        "documents": snap.searcher.doc_count(),
+        "documents": snap.store.doc_count,
         "model": {
             "file_bytes": (gen / MODEL_FILE).stat().st_size,
             "syllables": len(model.words),
@@ -154,11 +154,10 @@ def main(argv: list[str] | None = None) -> int:
         "sets": {},
     }
     for name, spans in sets.items():
-        with snap.lock:
-            results["sets"][name] = {
-                "langmodel": score(spans, model.restore_words),
-                "index_bigrams": score(spans, lambda words: snap.suggester.restore(words).split()),
-            }
+        results["sets"][name] = {
+            "langmodel": score(spans, model.restore_words),
+            "index_bigrams": score(spans, lambda words: snap.suggester.restore(words).split()),
+        }
     engine.close()
     out = args.results or RESULTS_DIR / f"restoration-limit{args.limit}.json"
     out.write_text(json.dumps(results, indent=2) + "\n", "utf-8")

@@ -9,7 +9,7 @@ import pytest
 
 from newssearch.documents import Article, Listing
 from newssearch.indexer import IndexStore
-from newssearch.langmodel import MODEL_FILE, LanguageModel, NgramCounter, restore_text
+from newssearch.langmodel import MODEL_FILE, TITLE_WEIGHT, LanguageModel, NgramCounter, restore_text
 from newssearch.search import Engine
 
 TEXTS = [
@@ -29,12 +29,26 @@ def model_of(texts: list[str]) -> LanguageModel:
     return LanguageModel(counter.arrays())
 
 
-def test_counts_stop_at_punctuation_and_digits() -> None:
+def test_counts_stop_at_punctuation_and_digits_and_weigh_titles() -> None:
     counter = NgramCounter()
-    counter.add_document("Hà Nội, 2 tầng")
-    assert dict(counter.unigrams) == {"hà": 1, "nội": 1, "tầng": 1}
-    assert dict(counter.bigrams) == {("hà", "nội"): 1}
+    counter.add_document("Hà Nội, 2 tầng", "Nhà 2 tầng ở Hà Nội.")
+    w = TITLE_WEIGHT
+    # Syllables are counted once wherever they are; a title's pairs and triples weigh more.
+    assert dict(counter.unigrams) == {"hà": 2, "nội": 2, "tầng": 2, "nhà": 1, "ở": 1}
+    assert dict(counter.bigrams) == {("hà", "nội"): w + 1, ("tầng", "ở"): 1, ("ở", "hà"): 1}
+    assert dict(counter.trigrams) == {("tầng", "ở", "hà"): 1, ("ở", "hà", "nội"): 1}
     assert counter.documents == 1
+
+
+def test_a_triple_seen_once_does_not_outweigh_a_common_pair() -> None:
+    # "bán nhà" is seen once, followed by "đặt"; "nhà đất" is seen everywhere
+    # else. Kneser-Ney weighs the one triple by how little there is of it.
+    counter = NgramCounter()
+    for text in ["Bán nhà đặt cọc trước.", *["Mua nhà đất Hạ Long."] * 3, *["Nhà đất giá rẻ."] * 3]:
+        counter.add_text(text)
+    model = LanguageModel(counter.arrays())
+    assert model.restore_words(["ban", "nha", "dat"]) == ["bán", "nhà", "đất"]
+    assert model.restore_words(["ban", "nha", "dat", "coc"]) == ["bán", "nhà", "đặt", "cọc"]
 
 
 @pytest.mark.parametrize(
@@ -71,7 +85,7 @@ def test_save_load_and_merge(tmp_path: Path) -> None:
     path = tmp_path / MODEL_FILE
     LanguageModel.save(first.arrays(), path)
     loaded = LanguageModel.load(path)
-    assert loaded is not None and loaded.bigram_count("hạ", "long") == 1
+    assert loaded is not None and loaded.bigram_count("hạ", "long") == TITLE_WEIGHT
     merged = LanguageModel(loaded.merged(second))
     both = model_of(TEXTS[:2])
     assert merged.words == both.words and merged.documents == both.documents == 2

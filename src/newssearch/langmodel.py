@@ -5,9 +5,16 @@ Vietnamese typed without diacritics is ambiguous syllable by syllable
 This module counts how often each accented syllable, each adjacent pair and
 each adjacent triple occurs in the titles, summaries and bodies of the
 indexed documents, and decodes the most likely accented sequence for a run
-of folded syllables with Viterbi over the candidate spellings of each one
-(stupid backoff: a trigram's relative frequency, else 0.4 x the bigram's, else
-0.16 x the syllable's).
+of folded syllables with Viterbi over the candidate spellings of each one.
+Probabilities are interpolated Kneser-Ney: each order's count less a
+discount, the discounted mass spread by the next lower order, down to how
+many different words a syllable follows. Unlike a backoff that trusts any
+trigram seen once over a bigram seen a thousand times, it weighs rare
+evidence by how much there is of it (+0.6 point of syllables on titles the
+model never saw). The lowest order mixes how many different words a
+syllable follows with how often it occurs. A title's pairs and triples
+count :data:`TITLE_WEIGHT` times: queries are written like titles (names,
+headline phrasing), and titles are few beside the bodies.
 
 The counts are built while indexing (:class:`NgramCounter`, fed every
 document written) and kept beside the index as one compact file per
@@ -27,6 +34,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -46,7 +54,12 @@ FOLDED_SPELLINGS = 6
 #: Size caps: beyond them the rarest pairs and triples are dropped.
 MAX_BIGRAMS = 4_000_000
 MAX_TRIGRAMS = 4_000_000
-BACKOFF = 0.4
+#: Kneser-Ney discount of the pair and triple counts.
+DISCOUNT = 0.75
+#: Share of the continuation probability in the lowest order (the rest: frequency).
+CONTINUATION = 0.3
+#: How many times a title's pairs and triples are counted (once for every other text).
+TITLE_WEIGHT = 3
 #: Longest syllable considered (Vietnamese syllables have at most 7 letters;
 #: longer runs are foreign words, names or joined text).
 MAX_SYLLABLE = 12
@@ -85,19 +98,24 @@ class NgramCounter:
         self.trigrams: Counter[tuple[str, str, str]] = Counter()
         self.documents = 0
 
-    def add_text(self, text: str) -> None:
-        """Count one piece of text (lowercased; runs end at punctuation and digits)."""
+    def add_text(self, text: str, weight: int = 1) -> None:
+        """Count one piece of text, its pairs and triples ``weight`` times
+        (lowercased; runs end at punctuation and digits). Syllables are counted
+        once: their counts are how often a word occurs, which typo tolerance
+        reads as such."""
         for words in _runs(text):
             self.unigrams.update(words)
-            if len(words) > 1:
-                self.bigrams.update(itertools.pairwise(words))
-                if len(words) > 2:
-                    self.trigrams.update(zip(words, words[1:], words[2:], strict=False))
+            for _ in range(weight):
+                if len(words) > 1:
+                    self.bigrams.update(itertools.pairwise(words))
+                    if len(words) > 2:
+                        self.trigrams.update(zip(words, words[1:], words[2:], strict=False))
 
     def add_document(self, title: str, *texts: str) -> None:
-        """Count a document: its title and the openings of its other texts."""
+        """Count a document: its title (its pairs and triples :data:`TITLE_WEIGHT`
+        times) and the openings of its other texts."""
         self.documents += 1
-        self.add_text(title)
+        self.add_text(title, TITLE_WEIGHT)
         for text in texts:
             if text:
                 self.add_text(text[:BODY_CHARS])
@@ -202,6 +220,36 @@ class LanguageModel:
         self.folded_counts: dict[str, int] = {
             f: int(counts[ids].sum()) for f, ids in spellings.items()
         }
+        self._kneser_ney()
+
+    def _kneser_ney(self) -> None:
+        """The totals interpolated Kneser-Ney needs, from the counts: for each
+        word and each pair, the pairs (triples) it begins and their summed
+        counts; for each word, how many different words precede it."""
+        mask = (1 << _SHIFT) - 1
+        size = len(self.words)
+        first = self.bigram_keys >> _SHIFT
+        counts = self.bigram_counts.astype(np.float64)
+        self._bi_total = np.bincount(first, weights=counts, minlength=size)
+        self._bi_types = np.bincount(first, minlength=size).astype(np.float64)
+        follows = np.bincount(self.bigram_keys & mask, minlength=size).astype(np.float64)
+        # The lowest order: Kneser-Ney's continuation probability (how many
+        # words a syllable follows) mixed with its plain frequency, which
+        # decides better where pairs are few (a small index); each with half a
+        # count for a word never seen.
+        pairs = len(self.bigram_keys) + 0.5 * max(size, 1)
+        words = self.total + 0.5 * max(size, 1)
+        share = CONTINUATION
+        self._continuation = share * (follows + 0.5) / pairs + (1 - share) * (self.unigrams + 0.5) / words
+        self._unseen = share * 0.5 / pairs + (1 - share) * 0.5 / words
+        # Trigram keys are sorted, so the pairs they begin with come in runs.
+        context = self.trigram_keys >> _SHIFT
+        starts = np.flatnonzero(np.r_[True, context[1:] != context[:-1]]) if len(context) else np.zeros(0, np.int64)
+        self._tri_contexts: IntArray = context[starts]
+        self._tri_total = (
+            np.add.reduceat(self.trigram_counts.astype(np.float64), starts) if len(starts) else np.zeros(0)
+        )
+        self._tri_types = np.diff(np.r_[starts, len(context)]).astype(np.float64)
 
     # -- files -----------------------------------------------------------------
     @classmethod
@@ -259,7 +307,9 @@ class LanguageModel:
         i = self.ids.get(word)
         return 0 if i is None else int(self.unigrams[i])
 
-    def _lookup(self, keys: IntArray, counts: IntArray, wanted: IntArray) -> IntArray:
+    @staticmethod
+    def _lookup(keys: IntArray, counts: npt.NDArray[Any], wanted: IntArray) -> npt.NDArray[Any]:
+        """``counts`` of the ``wanted`` keys (0 for keys not in the sorted ``keys``)."""
         if not len(keys):
             return np.zeros(len(wanted), dtype=np.int64)
         pos = np.searchsorted(keys, wanted)
@@ -360,30 +410,44 @@ class LanguageModel:
         return out[::-1]
 
     def _transition(self, prev2: IntArray, prev: IntArray, cur: IntArray) -> npt.NDArray[np.float64]:
-        """log P(cur | prev2 prev) with stupid backoff, for every state x candidate."""
+        """log P(cur | prev2 prev), interpolated Kneser-Ney, for every state x candidate."""
         ns, nc = len(prev), len(cur)
         p = np.repeat(prev, nc)
         p2 = np.repeat(prev2, nc)
         c = np.tile(cur, ns)
-        known = (p >= 0) & (c >= 0)
         pc, cc, p2c = np.maximum(p, 0), np.maximum(c, 0), np.maximum(p2, 0)
-        bi = np.where(known, self._lookup(self.bigram_keys, self.bigram_counts, (pc << _SHIFT) | cc), 0)
-        tri_known = known & (p2 >= 0)
-        tri = np.where(
-            tri_known,
-            self._lookup(self.trigram_keys, self.trigram_counts, (((p2c << _SHIFT) | pc) << _SHIFT) | cc),
-            0,
+        prob = np.where(c >= 0, self._continuation[cc], self._unseen)
+        known = (p >= 0) & (c >= 0)
+        prob = self._interpolate(
+            prob,
+            np.where(known, self._lookup(self.bigram_keys, self.bigram_counts, (pc << _SHIFT) | cc), 0),
+            np.where(p >= 0, self._bi_total[pc], 0.0),
+            np.where(p >= 0, self._bi_types[pc], 0.0),
         )
-        p_count = np.where(p >= 0, self.unigrams[pc], 0).astype(np.float64)
-        bi_of_context = np.where(
-            tri_known, self._lookup(self.bigram_keys, self.bigram_counts, (p2c << _SHIFT) | pc), 0
-        ).astype(np.float64)
-        uni = np.exp(self._logp_uni(c))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            p_tri = np.where(tri > 0, tri / np.maximum(bi_of_context, 1.0), 0.0)
-            p_bi = np.where(bi > 0, bi / np.maximum(p_count, 1.0), 0.0)
-        prob = np.where(p_tri > 0, p_tri, np.where(p_bi > 0, BACKOFF * p_bi, BACKOFF * BACKOFF * uni))
+        tri_known = known & (p2 >= 0)
+        context = (p2c << _SHIFT) | pc
+        prob = self._interpolate(
+            prob,
+            np.where(tri_known, self._lookup(self.trigram_keys, self.trigram_counts, (context << _SHIFT) | cc), 0),
+            np.where(tri_known, self._lookup(self._tri_contexts, self._tri_total, context), 0.0),
+            np.where(tri_known, self._lookup(self._tri_contexts, self._tri_types, context), 0.0),
+        )
         return np.log(prob).reshape(ns, nc)
+
+    @staticmethod
+    def _interpolate(
+        lower: npt.NDArray[np.float64], count: npt.NDArray[np.generic], total: npt.NDArray[np.generic],
+        types: npt.NDArray[np.generic],
+    ) -> npt.NDArray[np.float64]:
+        """One Kneser-Ney order over ``lower``: the discounted count of the
+        n-gram in its context (``total`` n-grams of ``types`` kinds), plus the
+        mass the discount freed spread as ``lower``; ``lower`` alone for an
+        unseen context."""
+        count, total, types = (np.asarray(a, dtype=np.float64) for a in (count, total, types))
+        seen = total > 0
+        safe = np.where(seen, total, 1.0)
+        mixed = (np.maximum(count - DISCOUNT, 0.0) + DISCOUNT * types * lower) / safe
+        return np.where(seen, mixed, lower)
 
 
 _TOKEN_RE = re.compile(r"[^\W\d_]+|\S")

@@ -60,6 +60,9 @@ NEIGHBOUR_CANDIDATES = 12
 TYPO_PENALTY = -7.0
 #: Query words looked at for typos and corrections (a long query pays for no more).
 MAX_REPAIRED = 8
+#: Longer queries get only the one likeliest out-of-context neighbour per word:
+#: their other words find the document, and each neighbour widens the matching.
+SHORT_QUERY = 6
 #: How well a query matched, worst to best: nothing; only most or any of its
 #: words; all of them, some through a typo neighbour; all of them as typed.
 NONE, PARTIAL, FUZZY, FULL = range(4)
@@ -179,25 +182,41 @@ class QueryRepair:
         return self.typos.count(folded)
 
     # -- alternatives -----------------------------------------------------------
-    def _repairable(self, parsed: ParsedQuery) -> list[tuple[int, QTerm]]:
-        last = len(parsed.terms) - 1
+    def _repairable(self, parsed: ParsedQuery, unfinished: bool = False) -> list[tuple[int, QTerm]]:
+        """The query words that may be typos (``unfinished``: the last word too
+        when it may be the beginning of a longer one)."""
         excluded = {x.folded for x in parsed.excluded if isinstance(x, QTerm)}
         out = []
         for i, t in enumerate(parsed.terms):
             if t.parts or not t.folded.isascii() or not t.folded.isalpha() or t.folded in excluded:
                 continue
-            if parsed.last_is_prefix and i == last and self.typos.begins_a_word(t.folded):
-                continue  # an unfinished word: prefix matching already widens it
+            if not unfinished and self._unfinished(parsed, i):
+                continue  # prefix matching already widens it
             out.append((i, t))
         return out[:MAX_REPAIRED]
 
+    def _unfinished(self, parsed: ParsedQuery, i: int) -> bool:
+        """Whether ``parsed.terms[i]`` is the last word, matched as the beginning of longer ones."""
+        return (
+            parsed.last_is_prefix and i == len(parsed.terms) - 1 and self.typos.begins_a_word(parsed.terms[i].folded)
+        )
+
     def typo_alternatives(self, parsed: ParsedQuery, every: bool) -> dict[int, list[Alternative]]:
         """Neighbours that may stand for the query's unknown or rare words
-        (``every``: for every word long enough to allow a typo)."""
+        (``every``: for every word long enough to allow a typo). An unfinished
+        last word gets only the neighbours its context asks for that are
+        :data:`RARE_RATIO` times commoner than it ("tam da ang": *nang*; prefix
+        matching alone finds *angela*)."""
         out: dict[int, list[Alternative]] = {}
         terms = parsed.terms
-        for i, t in self._repairable(parsed):
-            near = self._ranked_neighbours(terms, i, every) or self._out_of_context(terms, i)
+        for i, t in self._repairable(parsed, unfinished=True):
+            if self._unfinished(parsed, i):
+                # ... and only those of a likely typo (a word far rarer than them): a
+                # word is meant ("biet thu vinh"), or begun ("chinh thuc nhi").
+                own = self.count(t.folded)
+                near = [n for n in self._out_of_context(terms, i) if n[2] > RARE_RATIO * own]
+            else:
+                near = self._ranked_neighbours(terms, i, every) or self._out_of_context(terms, i)
             if near:
                 out[i] = [
                     ((QTerm(w, w, False, t.start, t.end),), TYPO_WEIGHT / d * (1.0 if k == 0 else OTHER_NEIGHBOUR))
@@ -206,8 +225,11 @@ class QueryRepair:
         return out
 
     def _out_of_context(self, terms: list[QTerm], i: int) -> list[tuple[str, int, int]]:
-        """A known word's neighbour that the words around it make far likelier
-        (a typo that made another word: "ngo voi nha sac" -> *nhan*), or nothing."""
+        """A known word's neighbours that the words around it make far likelier
+        (a typo that made another word: "ngo voi nha sac" -> *nhan*), the
+        likeliest first, or nothing. Several may qualify ("tie vang": *the*,
+        *tiem*): context picks the order, the documents decide (in a query of
+        up to :data:`SHORT_QUERY` words; a longer one gets the likeliest)."""
         if len(terms) < 2 or self.model is None:
             return []
         word = terms[i].folded
@@ -219,10 +241,10 @@ class QueryRepair:
         near = self._near(word, known=False)
         if not near:
             return []
-        fit, best = max((self._context(prev, w, nxt), (w, d, c)) for w, d, c in near)
-        if fit >= MIN_CONTEXT and fit >= CONTEXT_RATIO * (own + 1):
-            return [best]
-        return []
+        floor = max(MIN_CONTEXT, CONTEXT_RATIO * (own + 1))
+        fits = [(self._context(prev, w, nxt), (w, d, c)) for w, d, c in near]
+        fits.sort(key=lambda f: (-f[0], f[1][1], -f[1][2]))
+        return [n for fit, n in fits if fit >= floor][: MAX_NEIGHBOURS if len(terms) <= SHORT_QUERY else 1]
 
     def _near(self, folded: str, known: bool) -> list[tuple[str, int, int]]:
         """:meth:`TypoIndex.neighbours`, remembered per snapshot (words recur query after query)."""

@@ -28,7 +28,8 @@ from .codec import fast_format
 #: 10: the author indexed as text ("author_x", "author_f");
 #: 11: the per-document file (lengths, columns, the stored document: ``perdoc``).
 #: 12: every document's write order ("seq"), the tie-break of equal scores.
-SCHEMA_VERSION = 12
+#: 13: the language model counts the pairs and triples of titles three times.
+SCHEMA_VERSION = 13
 
 #: "No value" in numeric columns (float64 columns; NaN survives the round trip).
 MISSING = float("nan")
