@@ -110,6 +110,15 @@ def test_json_formatter_carries_the_request_id_of_app_messages(app: Flask) -> No
     assert (line["message"], line["level"], line["request_id"]) == ("slow: x", "warning", "rid-7")
 
 
+def test_json_formatter_keeps_extras_and_leaves_other_libraries_private_attributes() -> None:
+    record = logging.makeLogRecord({"name": "newssearch.access", "levelname": "INFO", "msg": "GET /",
+                                    "status": 200, "_ray_timestamp_ns": 1})
+    line = json.loads(JsonFormatter().format(record))
+    assert {k: v for k, v in line.items() if k != "ts"} == {
+        "level": "info", "logger": "newssearch.access", "message": "GET /", "status": 200,
+    }
+
+
 def test_logging_config_is_valid() -> None:
     import logging.config
 

@@ -45,7 +45,9 @@ class JsonFormatter(logging.Formatter):
         if rid:
             data["request_id"] = rid
         for key, value in vars(record).items():
-            if key not in _STANDARD and key not in data:
+            # Private attributes are other libraries' (Ray stamps every record
+            # of the process once imported), not fields of ours.
+            if key not in _STANDARD and key not in data and not key.startswith("_"):
                 data[key] = value
         if record.exc_info:
             data["exception"] = self.formatException(record.exc_info)
