@@ -166,13 +166,13 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def run_in_namespace(argv: list[str]) -> int:
-    """Run this benchmark again inside a new network namespace (lo only), then remove it."""
+def run_in_namespace(argv: list[str], module: str = "benchmarks.ray_fanout") -> int:
+    """Run the benchmark ``module`` again inside a new network namespace (lo only), then remove it."""
     name = f"nsbench-{os.getpid()}-{secrets.token_hex(2)}"
     subprocess.run(["ip", "netns", "add", name], check=True)
     try:
         subprocess.run(["ip", "-n", name, "link", "set", "lo", "up"], check=True)
-        command = ["ip", "netns", "exec", name, sys.executable, "-m", "benchmarks.ray_fanout", *argv, "--inside"]
+        command = ["ip", "netns", "exec", name, sys.executable, "-m", module, *argv, "--inside"]
         return subprocess.run(command).returncode
     finally:
         pids = subprocess.run(["ip", "netns", "pids", name], capture_output=True, text=True).stdout.split()

@@ -43,7 +43,7 @@ from newssearch.cli import main, sample_paths
 from newssearch.cluster import ClusterUnavailable, require_ray
 from newssearch.cluster.merge import PartialResult, merge_search, shard_request
 from newssearch.config import Settings
-from newssearch.errors import NotFound
+from newssearch.errors import BadRequest, NotFound
 from newssearch.indexer import IndexStore
 from newssearch.ingest import Deletion, Problem, read_paths
 from newssearch.models import SearchRequest
@@ -72,6 +72,11 @@ def test_missing_extra_is_named(monkeypatch: pytest.MonkeyPatch, sample_index: P
     assert result.exit_code == 2
     assert "pip install 'newssearch[cluster]'" in result.output
     assert "Traceback" not in result.output
+    paths = [str(p) for p in sample_paths()]
+    result = CliRunner().invoke(main, ["index", *paths, "--index-dir", str(sample_index), "--ray", "--shards", "2"])
+    assert (result.exit_code, result.output) == (
+        2, "error: building on Ray needs the cluster extra (ray is missing): pip install 'newssearch[cluster]'\n"
+    )
 
 
 def test_the_default_install_never_imports_ray() -> None:
@@ -565,3 +570,180 @@ def test_two_nodes_lose_no_request_when_a_replica_dies(
         time.sleep(0.5)
     assert replica_pids("shard0") == [] and replica_pids("ingress") == []
 
+
+
+# ---------------------------------------------------------------------------
+# Building on Ray: one task per shard, published on the driver
+# ---------------------------------------------------------------------------
+
+SHARDED_REQUESTS: list[dict[str, list[str]]] = [
+    {"q": ["hà nội"]},
+    {"q": ["nhà phố hạ long"], "type": ["listing"], "per_page": ["5"], "page": ["2"]},
+    {"q": ["căn hộ dưới 3 tỷ"]},
+    {"q": [""], "sort": ["newest"], "per_page": ["7"], "page": ["3"]},
+    {"q": [""], "type": ["listing"], "sort": ["price_desc"]},
+    {"q": ["du lịch"], "type": ["article"]},
+    {"q": ["halong nha phoo"]},
+]
+
+
+@pytest.mark.parametrize(
+    ("shards", "paths", "message"),
+    [
+        (None, ["articles"], "a build on Ray writes one task per shard: give --shards N (2 or more)"),
+        (1, ["articles"], "a build on Ray writes one task per shard: give --shards N (2 or more)"),
+        (3, ["articles", "-"], "a build on Ray reads its input in every task: give files, not standard input"),
+    ],
+)
+def test_a_build_on_ray_refuses_what_its_tasks_cannot_do(
+    shards: int | None, paths: list[str], message: str, tmp_path: Path
+) -> None:
+    pytest.importorskip("ray", reason="the build needs Ray (pip install 'newssearch[cluster]')")
+    from newssearch.cluster.build import build_on_ray
+
+    inputs = [str(sample_paths()[0]) if p == "articles" else p for p in paths]
+    with pytest.raises(BadRequest) as caught:
+        build_on_ray(Settings(index_dir=tmp_path / "index"), inputs, shards, None)
+    assert caught.value.message == message
+    assert not (tmp_path / "index").exists()
+
+
+def index_in(namespace: str, index: Path, env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        ["ip", "netns", "exec", namespace, str(BIN / "newssearch"), "index", "--index-dir", str(index), *args],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def task_pids(title: str) -> list[int]:
+    """Workers running a Ray task whose process title starts with ``title``."""
+    import psutil
+
+    found = []
+    for proc in psutil.process_iter(["pid", "cmdline"]):
+        cmdline = proc.info["cmdline"] or []
+        if cmdline and cmdline[0].startswith(title):
+            found.append(int(proc.info["pid"]))
+    return found
+
+
+def task_pid(title: str, proc: subprocess.Popen[str], seconds: float = 120) -> int:
+    """The worker running the Ray task whose process title is ``title``, once it runs."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        assert proc.poll() is None, "the build ended before its task ran"
+        found = task_pids(title)
+        if found:
+            return found[0]
+        time.sleep(0.1)
+    raise AssertionError(f"no process {title} within {seconds} s")
+
+
+def sample_copies(path: Path, copies: int) -> Path:
+    """The sample ``copies`` times under new ids: an input whose shard tasks run for seconds."""
+    records = [json.loads(line) for p in sample_paths() for line in p.read_text("utf-8").splitlines() if line.strip()]
+    with path.open("w", encoding="utf-8") as out:
+        for n in range(copies):
+            for record in records:
+                out.write(json.dumps({**record, "id": f"{record['id']}-{n}"}, ensure_ascii=False) + "\n")
+    return path
+
+
+@pytest.mark.cluster
+def test_a_build_on_ray_answers_as_one_index_and_a_lost_task_publishes_nothing(
+    namespaces: Namespaces, ray_env: dict[str, str], tmp_path: Path, sample_index: Path
+) -> None:
+    ns = namespaces.add("build")
+    index = tmp_path / "index"
+    build = index_in(ns, index, ray_env, *map(str, sample_paths()), "--ray", "--shards", "3")
+    out, err = build.communicate(timeout=300)
+    assert build.returncode == 0, err
+    assert out.startswith("indexed 50 articles, 72 listings (122 new, 0 replaced, 0 unchanged), deleted 0, skipped 0")
+    assert namespaces.pids(ns) == []  # the local Ray instance stopped with the build
+    # Engines of the same age: the recency factor is computed at an engine's first search of the hour.
+    sharded, engine = Engine(index), Engine(sample_index)
+    assert sharded.stats()["shards"] == 3
+    for params in SHARDED_REQUESTS:
+        req = SearchRequest.from_params(params, Settings())
+        assert without_timings(sharded.search(req).to_dict()) == without_timings(engine.search(req).to_dict()), params
+    assert sharded.suggest("ha", 5) == engine.suggest("ha", 5)
+    sharded.close()
+
+    live, folders = IndexStore(index).current_dir(), sorted(p.name for p in index.iterdir())
+    more = sample_copies(tmp_path / "more.jsonl", 30)
+    build = index_in(ns, index, ray_env, str(more), "--ray", "--shards", "3")
+    os.kill(task_pid("ray::newssearch-build-shard1", build), signal.SIGKILL)
+    out, err = build.communicate(timeout=300)
+    assert build.returncode == 2, err
+    assert "Traceback" not in err
+    assert re.search(
+        r"^error: building shard 1 of 3 on Ray failed \(WorkerCrashedError: [^\n]+\); "
+        r"nothing was published, the live index is unchanged$",
+        err, re.MULTILINE,
+    ), err
+    assert (IndexStore(index).current_dir(), sorted(p.name for p in index.iterdir())) == (live, folders)
+    assert Engine(index).search(SearchRequest(q="hà nội")).total == engine.search(SearchRequest(q="hà nội")).total
+
+
+@pytest.mark.cluster
+def test_serve_on_ray_answers_a_sharded_index_like_the_engine(
+    namespaces: Namespaces, ray_env: dict[str, str], tmp_path: Path
+) -> None:
+    index = tmp_path / "index"
+    IndexStore(index).write(read_paths(sample_paths()), shards=3)
+    ns = namespaces.add("sharded")
+    port = free_port()
+    proc = serve_in(ns, index, port, {**ray_env, "NEWSSEARCH_RAY_REPLICAS": "1"})
+    http = NetnsHttp(ns, port)
+    try:
+        http.wait_ready(proc)
+        flask: FlaskClient = create_app({"index_dir": index, "query_log": False}).test_client()
+        for path in SAME_AS_FLASK:
+            status, body = http.get(path)
+            expected = flask.get(path)
+            assert (path, status) == (path, expected.status_code)
+            assert without_timings(json.loads(body)) == without_timings(expected.get_json()), path
+    finally:
+        http.close()
+        stop_server(proc)
+    assert proc.returncode == 0
+
+
+@pytest.mark.cluster
+def test_a_build_on_two_nodes_answers_as_one_index(
+    namespaces: Namespaces, ray_env: dict[str, str], tmp_path: Path
+) -> None:
+    head, worker = namespaces.add("bhead"), namespaces.add("bworker")
+    namespaces.link(head, "10.232.0.1/24", worker, "10.232.0.2/24")
+    ray = str(BIN / "ray")
+    # One CPU a node and one per task: two shards are written at once, one on each node.
+    subprocess.run(
+        ["ip", "netns", "exec", head, ray, "start", "--head", "--node-ip-address", "10.232.0.1", "--port", "6381",
+         "--num-cpus", "1", "--include-dashboard=false", "--disable-usage-stats"],
+        env=ray_env, check=True, capture_output=True,
+    )
+    subprocess.run(
+        ["ip", "netns", "exec", worker, ray, "start", "--address", "10.232.0.1:6381", "--node-ip-address",
+         "10.232.0.2", "--num-cpus", "1", "--disable-usage-stats"],
+        env=ray_env, check=True, capture_output=True,
+    )
+    more = sample_copies(tmp_path / "more.jsonl", 3)
+    index = tmp_path / "index"
+    build = index_in(head, index, ray_env, str(more), "--ray", "10.232.0.1:6381", "--shards", "3")
+    ran_in: set[int] = set()
+    while build.poll() is None:  # where the shard tasks run
+        for pid in task_pids("ray::newssearch-build-shard"):
+            with contextlib.suppress(FileNotFoundError):
+                ran_in.add(netns_of(pid))
+        time.sleep(0.05)
+    out, err = build.communicate()
+    assert build.returncode == 0, err
+    assert out.startswith("indexed 150 articles, 216 listings (366 new,")
+    assert ran_in == {netns_id(head), netns_id(worker)}
+
+    single = tmp_path / "single"
+    IndexStore(single).write(read_paths([more]))
+    one, sharded = Engine(single), Engine(index)
+    for params in SHARDED_REQUESTS:
+        req = SearchRequest.from_params(params, Settings())
+        assert without_timings(sharded.search(req).to_dict()) == without_timings(one.search(req).to_dict()), params

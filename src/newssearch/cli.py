@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -21,6 +21,9 @@ from .errors import NewsSearchError
 from .export import FORMATS
 from .keys import SCOPES
 from .params import TYPES, cli_params, search_options
+
+if TYPE_CHECKING:
+    from .indexer import WriteReport
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -74,25 +77,28 @@ def sample_paths() -> list[Path]:
 
 def _run_index(
     settings: Settings, paths: list[str | Path], rebuild: bool, doc_type: str | None, procs: int,
-    report_file: str | None, allow_shrink: bool = False, shards: int | None = None,
+    report_file: str | None, allow_shrink: bool = False, shards: int | None = None, ray_address: str | None = None,
 ) -> int:
     from .indexer import IndexStore, progress_bar
     from .ingest import read_paths
 
-    store = IndexStore(settings.index_dir, settings.keep_generations)
-    update, close = progress_bar()
-    try:
-        report = store.write(
-            read_paths(paths, doc_type=doc_type),
-            rebuild=rebuild,
-            procs=procs,
-            lock_timeout=settings.lock_timeout,
-            progress=update,
-            allow_shrink=allow_shrink,
-            shards=shards,
-        )
-    finally:
-        close()
+    if ray_address is not None:
+        report = _build_on_ray(settings, paths, doc_type, procs, allow_shrink, shards, ray_address)
+    else:
+        store = IndexStore(settings.index_dir, settings.keep_generations)
+        update, close = progress_bar()
+        try:
+            report = store.write(
+                read_paths(paths, doc_type=doc_type),
+                rebuild=rebuild,
+                procs=procs,
+                lock_timeout=settings.lock_timeout,
+                progress=update,
+                allow_shrink=allow_shrink,
+                shards=shards,
+            )
+        finally:
+            close()
     line = report.line()
     if report.problems:
         target = Path(report_file) if report_file else Path(settings.index_dir) / "last-problems.txt"
@@ -119,6 +125,22 @@ def _run_index(
     return 0
 
 
+def _build_on_ray(
+    settings: Settings, paths: list[str | Path], doc_type: str | None, procs: int, allow_shrink: bool,
+    shards: int | None, ray_address: str,
+) -> WriteReport:
+    """Rebuild the index with one Ray task per shard (``ray_address`` "local": a local Ray on 127.0.0.1)."""
+    from .cluster import require_ray, use_loopback
+
+    require_ray("building on Ray")
+    if ray_address == "local":
+        use_loopback()
+    from .cluster.build import build_on_ray
+
+    address = None if ray_address == "local" else ray_address
+    return build_on_ray(settings, paths, shards, address, doc_type=doc_type, procs=procs, allow_shrink=allow_shrink)
+
+
 @main.command("index")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, allow_dash=True))
 @index_dir_option
@@ -130,10 +152,15 @@ def _run_index(
               help="Publish a rebuild even when it has under half the documents of the live index.")
 @click.option("--shards", type=click.IntRange(1, 64), default=None,
               help="Split a new or rebuilt index into this many shards (default: as the live index; 1: one index).")
+@click.option(
+    "--ray", "ray_address", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
+    help="Rebuild with one Ray task per shard (needs --shards): join the cluster at ADDRESS, or without it "
+    "start a local Ray on 127.0.0.1. Every node must read the inputs and the index folder at the same paths.",
+)
 @friendly_errors
 def index_cmd(
     paths: tuple[str, ...], index_dir: str | None, rebuild: bool, doc_type: str | None, procs: int,
-    report_file: str | None, allow_shrink: bool, shards: int | None,
+    report_file: str | None, allow_shrink: bool, shards: int | None, ray_address: str | None,
 ) -> None:
     """Index files or folders (JSON Lines, JSON, CSV, HTML pages, scraped page text; .gz too).
 
@@ -143,9 +170,11 @@ def index_cmd(
     live index, is not published (exit 2) unless --allow-shrink is given.
     --shards N splits the index into N shards published together (searches
     answer exactly as over one index); changing N needs --rebuild.
+    --ray [ADDRESS] --shards N rebuilds with one Ray task per shard; a task
+    that fails publishes nothing.
     """
     sys.exit(_run_index(
-        _settings(index_dir), list(paths), rebuild, doc_type, procs, report_file, allow_shrink, shards
+        _settings(index_dir), list(paths), rebuild, doc_type, procs, report_file, allow_shrink, shards, ray_address
     ))
 
 

@@ -1,12 +1,15 @@
-"""Serving past one machine: the search service on a Ray cluster (the ``cluster`` extra).
+"""Past one machine: the search service on a Ray cluster, and builds as Ray tasks (the ``cluster`` extra).
 
+``newssearch index PATHS... --ray [ADDRESS] --shards N`` (:mod:`.build`) writes
+the shards of a rebuild as one Ray task each and publishes them on the driver.
 ``newssearch serve --ray [ADDRESS]`` deploys one Ray Serve application:
 
 * **Index shards** (:mod:`.shard`): one deployment per index shard, each with
   ``ray_replicas`` replicas (or autoscaled between ``ray_min_replicas`` and
   ``ray_max_replicas``). Every replica holds an :class:`~newssearch.search.Engine`
   over its shard's folder, so that folder must be readable on every node (a
-  shared path). Today the index is one shard.
+  shared path). Today that is one deployment over the whole index: a sharded
+  index is opened whole by each replica (corpus-wide statistics, exact answers).
 * **Ingress** (:mod:`.ingress`): the same Flask app as ``newssearch serve``
   (API, page, write API, metrics) behind Serve's HTTP proxy. Its engine is a
   :class:`~.router.ClusterEngine`, which sends each read to every shard, sends
@@ -39,12 +42,13 @@ class ClusterUnavailable(NewsSearchError):
     status = 503
 
 
-def require_ray() -> None:
-    """Raise :class:`ClusterUnavailable` naming the extra unless Ray Serve can be imported."""
+def require_ray(purpose: str = "serving on Ray") -> None:
+    """Raise :class:`ClusterUnavailable` naming the extra unless Ray Serve can be imported
+    (``purpose``: what needs it, for the message)."""
     # Top-level names only: looking up a submodule would import Ray (see use_loopback).
     for module in ("ray", "starlette", "a2wsgi"):  # starlette comes with ray[serve]
         if importlib.util.find_spec(module) is None:
-            raise ClusterUnavailable(f"serving on Ray needs the cluster extra ({module} is missing): {EXTRA_HINT}")
+            raise ClusterUnavailable(f"{purpose} needs the cluster extra ({module} is missing): {EXTRA_HINT}")
 
 
 def use_loopback() -> None:

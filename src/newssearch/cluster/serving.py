@@ -77,17 +77,20 @@ def application(settings: Settings, shard_dirs: Sequence[Path] | None = None) ->
     return ingress.bind(shards, settings)
 
 
-def connect(address: str | None) -> None:
+def connect(address: str | None, num_cpus: int | None = None) -> None:
     """Join the cluster at ``address``, or start a local Ray instance on 127.0.0.1.
 
-    The local instance has no dashboard. Call
+    The local instance has no dashboard and ``num_cpus`` CPUs (default: all). Call
     :func:`newssearch.cluster.use_loopback` before Ray is first imported, or
     Ray advertises the machine's interface address instead of 127.0.0.1.
     """
     if address:
-        ray.init(address=address, log_to_driver=False)
+        ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
     else:
-        ray.init(_node_ip_address="127.0.0.1", include_dashboard=False, log_to_driver=False)
+        ray.init(
+            _node_ip_address="127.0.0.1", include_dashboard=False, log_to_driver=False,
+            logging_level=logging.WARNING, num_cpus=num_cpus,
+        )
 
 
 def start(settings: Settings, host: str, port: int) -> None:
