@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-KIND_ORDER = ("accented", "unaccented", "partial", "typo", "fragment", "fragment_unaccented", "district")
+KIND_ORDER = ("accented", "unaccented", "partial", "typo", "telex", "fragment", "fragment_unaccented", "district")
 LABELS = {"newssearch": "newssearch", "fts5": "FTS5", "fts5_unidecode": "FTS5+unidecode", "tantivy": "Tantivy"}
 
 
