@@ -444,6 +444,15 @@ SAME_AS_FLASK = [
 ]
 
 
+def assert_answers_like(http: NetnsHttp, flask: FlaskClient) -> None:
+    """Every path of SAME_AS_FLASK: the same status and JSON (timings aside) over Ray as in-process."""
+    for path in SAME_AS_FLASK:
+        status, body = http.get(path)
+        expected = flask.get(path)
+        assert (path, status) == (path, expected.status_code)
+        assert without_timings(json.loads(body)) == without_timings(expected.get_json()), path
+
+
 @pytest.mark.cluster
 def test_serve_on_ray_answers_like_the_flask_app(
     namespaces: Namespaces, ray_env: dict[str, str], sample_index: Path
@@ -455,11 +464,7 @@ def test_serve_on_ray_answers_like_the_flask_app(
     try:
         http.wait_ready(proc)
         flask: FlaskClient = create_app({"index_dir": sample_index, "query_log": False}).test_client()
-        for path in SAME_AS_FLASK:
-            status, body = http.get(path)
-            expected = flask.get(path)
-            assert (path, status) == (path, expected.status_code)
-            assert without_timings(json.loads(body)) == without_timings(expected.get_json()), path
+        assert_answers_like(http, flask)
         export = "/api/export?format=jsonl&q=" + quote("nhà phố")
         assert http.get(export) == (200, flask.get(export).data)
         status, page = http.get("/?q=" + quote("hà nội"))
@@ -698,11 +703,7 @@ def test_serve_on_ray_answers_a_sharded_index_like_the_engine(
     try:
         http.wait_ready(proc)
         flask: FlaskClient = create_app({"index_dir": index, "query_log": False}).test_client()
-        for path in SAME_AS_FLASK:
-            status, body = http.get(path)
-            expected = flask.get(path)
-            assert (path, status) == (path, expected.status_code)
-            assert without_timings(json.loads(body)) == without_timings(expected.get_json()), path
+        assert_answers_like(http, flask)
     finally:
         http.close()
         stop_server(proc)
