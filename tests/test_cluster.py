@@ -478,17 +478,26 @@ def test_serve_on_ray_answers_like_the_flask_app(
     assert namespaces.pids(ns) == []
 
 
-def replica_pids(deployment: str) -> list[int]:
-    """Processes of a deployment's replicas (Ray names them ``ray::ServeReplica:APP:DEPLOYMENT``)."""
+def ray_pids(title: str, *spaces: str) -> list[int]:
+    """Ray processes whose title starts with ``title``, inside the network
+    namespaces ``spaces`` only: tests running at the same time (another test
+    worker) have clusters of their own, with the same process titles."""
     import psutil
 
-    title = f"ray::ServeReplica:newssearch:{deployment}"
+    inodes = {netns_id(name) for name in spaces}
     found = []
     for proc in psutil.process_iter(["pid", "cmdline"]):
         cmdline = proc.info["cmdline"] or []
         if cmdline and cmdline[0].startswith(title):
-            found.append(proc.info["pid"])
+            with contextlib.suppress(OSError):  # it ended meanwhile
+                if netns_of(proc.info["pid"]) in inodes:
+                    found.append(int(proc.info["pid"]))
     return found
+
+
+def replica_pids(deployment: str, *spaces: str) -> list[int]:
+    """Processes of a deployment's replicas (Ray names them ``ray::ServeReplica:APP:DEPLOYMENT``)."""
+    return ray_pids(f"ray::ServeReplica:newssearch:{deployment}", *spaces)
 
 
 def netns_of(pid: int) -> int:
@@ -524,7 +533,7 @@ def test_two_nodes_lose_no_request_when_a_replica_dies(
     http = NetnsHttp(head, port)
     try:
         http.wait_ready(proc)
-        before = replica_pids("shard0")
+        before = replica_pids("shard0", head, worker)
         assert len(before) == 2
         assert {netns_of(pid) for pid in before} == {netns_id(head), netns_id(worker)}
 
@@ -553,7 +562,7 @@ def test_two_nodes_lose_no_request_when_a_replica_dies(
         at_kill = answered[0]
         end = time.monotonic() + 60
         while time.monotonic() < end:  # Serve starts a replacement
-            now = replica_pids("shard0")
+            now = replica_pids("shard0", head, worker)
             if len(now) == 2 and victim not in now:
                 break
             time.sleep(0.5)
@@ -563,7 +572,7 @@ def test_two_nodes_lose_no_request_when_a_replica_dies(
             w.result()
         assert failures == []
         assert at_kill > 0 and answered[0] > at_kill
-        after = replica_pids("shard0")
+        after = replica_pids("shard0", head, worker)
         assert len(after) == 2 and victim not in after
     finally:
         http.close()
@@ -571,9 +580,9 @@ def test_two_nodes_lose_no_request_when_a_replica_dies(
     assert proc.returncode == 0
     # The application left the cluster with the service; the fixture ends the nodes.
     end = time.monotonic() + 20
-    while (replica_pids("shard0") or replica_pids("ingress")) and time.monotonic() < end:
+    while (replica_pids("shard0", head, worker) or replica_pids("ingress", head, worker)) and time.monotonic() < end:
         time.sleep(0.5)
-    assert replica_pids("shard0") == [] and replica_pids("ingress") == []
+    assert replica_pids("shard0", head, worker) == [] and replica_pids("ingress", head, worker) == []
 
 
 
@@ -620,24 +629,12 @@ def index_in(namespace: str, index: Path, env: dict[str, str], *args: str) -> su
     )
 
 
-def task_pids(title: str) -> list[int]:
-    """Workers running a Ray task whose process title starts with ``title``."""
-    import psutil
-
-    found = []
-    for proc in psutil.process_iter(["pid", "cmdline"]):
-        cmdline = proc.info["cmdline"] or []
-        if cmdline and cmdline[0].startswith(title):
-            found.append(int(proc.info["pid"]))
-    return found
-
-
-def task_pid(title: str, proc: subprocess.Popen[str], seconds: float = 120) -> int:
+def task_pid(title: str, proc: subprocess.Popen[str], space: str, seconds: float = 120) -> int:
     """The worker running the Ray task whose process title is ``title``, once it runs."""
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         assert proc.poll() is None, "the build ended before its task ran"
-        found = task_pids(title)
+        found = ray_pids(title, space)
         if found:
             return found[0]
         time.sleep(0.1)
@@ -677,7 +674,7 @@ def test_a_build_on_ray_answers_as_one_index_and_a_lost_task_publishes_nothing(
     live, folders = IndexStore(index).current_dir(), sorted(p.name for p in index.iterdir())
     more = sample_copies(tmp_path / "more.jsonl", 30)
     build = index_in(ns, index, ray_env, str(more), "--ray", "--shards", "3")
-    os.kill(task_pid("ray::newssearch-build-shard1", build), signal.SIGKILL)
+    os.kill(task_pid("ray::newssearch-build-shard1", build, ns), signal.SIGKILL)
     out, err = build.communicate(timeout=300)
     assert build.returncode == 2, err
     assert "Traceback" not in err
@@ -733,7 +730,7 @@ def test_a_build_on_two_nodes_answers_as_one_index(
     build = index_in(head, index, ray_env, str(more), "--ray", "10.232.0.1:6381", "--shards", "3")
     ran_in: set[int] = set()
     while build.poll() is None:  # where the shard tasks run
-        for pid in task_pids("ray::newssearch-build-shard"):
+        for pid in ray_pids("ray::newssearch-build-shard", head, worker):
             with contextlib.suppress(FileNotFoundError):
                 ran_in.add(netns_of(pid))
         time.sleep(0.05)
