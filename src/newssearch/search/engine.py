@@ -506,6 +506,7 @@ class Engine:
         doc_scores = scores[docs].astype(np.float64)
         # Equal scores in write order, not by document number (see newssearch.order).
         keys = snap.columns.numbers[ORDER_COLUMN]
+        doc_keys = keys[docs]  # the tie-break of equal scores, independent of the layout
         covered = {i for _, terms in place_mentions(parsed.raw, parsed) for i in terms} | set(property_intent(parsed.terms))
         pattern = phrase_pattern(parsed.terms, parsed.last_is_prefix, len(covered))
         if pattern is not None:  # a remembered sentence: where it stands word for word, first
@@ -513,9 +514,9 @@ class Engine:
             known = parsed.terms[:-1] if parsed.last_is_prefix else parsed.terms
             eligible = in_one_area(snap.text, known, docs)
             doc_scores += phrase_bonus(
-                pattern, docs, doc_scores, eligible, lambda d: folded_texts(snap, d, full=True), keys[docs]
+                pattern, docs, doc_scores, eligible, lambda d: folded_texts(snap, d, full=True), doc_keys
             )
-        top = best_first(doc_scores, keys[docs], window)
+        top = best_first(doc_scores, doc_keys, window)
         docs, doc_scores = docs[top], doc_scores[top]
         rescored = doc_scores
         adjacency = Adjacency(parsed.terms)
