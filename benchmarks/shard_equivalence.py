@@ -1,5 +1,11 @@
 """A sharded index answers exactly as the single index: build both, compare.
 
+Two ways of reading the shards are compared with the single index: the
+library's :class:`~newssearch.search.Engine` over the whole sharded index
+(one process), and each shard searched apart by an engine of its own, the
+answers merged as ``serve --ray``'s router merges them (:class:`FannedOut`,
+in this process, without Ray).
+
 Usage::
 
     .venv/bin/python -m benchmarks.shard_equivalence [--corpus ../shared/corpus] [--limit 5000] [--shards 3]
@@ -32,11 +38,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from newssearch.autocomplete import combine
+from newssearch.cluster.merge import merge_related, search_shards
 from newssearch.config import Settings
+from newssearch.ids import normalize_id
 from newssearch.indexer import IndexStore
 from newssearch.ingest import read_paths
-from newssearch.models import SORTS, SearchRequest
+from newssearch.models import SORTS, Hit, SearchRequest, SearchResult
 from newssearch.search import Engine
+from newssearch.store import shard_of
 from newssearch.vietnamese import fold, tokenize
 
 REPO = Path(__file__).resolve().parents[1]
@@ -147,7 +157,38 @@ def request_set(engine: Engine, count: int = 300, seed: int = 18) -> list[Probe]
     return probes
 
 
-def answer(engine: Engine, probe: Probe) -> Any:
+class FannedOut:
+    """The shards of a sharded index searched apart, one engine each, and their
+    answers merged as the router of ``serve --ray`` merges them, in this process."""
+
+    def __init__(self, index_dir: Path, settings: Settings | None = None) -> None:
+        count = IndexStore(index_dir).shard_count()
+        settings = settings or Settings(index_dir=index_dir)
+        self.engines = [Engine(index_dir, settings, shard=n) for n in range(count)]
+
+    def search(self, req: SearchRequest) -> SearchResult:
+        """What the router answers (the shards asked in rounds until they agree)."""
+        return search_shards(req, len(self.engines), lambda r, plan, to: [self.engines[n].search_shard(r, plan) for n in to])
+
+    def suggest(self, prefix: str) -> list[dict[str, Any]]:
+        return combine([e.completions(prefix) for e in self.engines])
+
+    def related(self, doc_id: str) -> list[Hit]:
+        query = self.engines[shard_of(normalize_id(doc_id), len(self.engines))].related_query(doc_id)
+        return merge_related([e.related_to(query) for e in self.engines], 5)
+
+    def close(self) -> None:
+        for e in self.engines:
+            e.close()
+
+
+def exact_fanned_out(index_dir: Path) -> FannedOut:
+    """:class:`FannedOut` with the settings of :func:`exact_engine` (answers that
+    depend on the index alone)."""
+    return FannedOut(index_dir, Settings(index_dir=index_dir, search_budget=0, recency_weight=0))
+
+
+def answer(engine: Engine | FannedOut, probe: Probe) -> Any:
     """The JSON form of ``engine``'s answer to ``probe`` (timings left out)."""
     if probe.request is not None:
         data = engine.search(probe.request).to_dict()
@@ -158,7 +199,7 @@ def answer(engine: Engine, probe: Probe) -> Any:
     return [hit.to_dict() for hit in engine.related(probe.text)]
 
 
-def differences(a: Engine, b: Engine, probes: list[Probe]) -> list[str]:
+def differences(a: Engine | FannedOut, b: Engine | FannedOut, probes: list[Probe]) -> list[str]:
     """The probes whose answers differ between ``a`` and ``b``, described."""
     found = []
     for probe in probes:
@@ -183,7 +224,7 @@ def corpus_slice(corpus: Path, out: Path, limit: int) -> list[Path]:
     return paths
 
 
-def _p50(engine: Engine, probes: list[Probe]) -> float:
+def _p50(engine: Engine | FannedOut, probes: list[Probe]) -> float:
     """Median milliseconds of the searches among ``probes`` (after one warm-up pass;
     the engine's own figure, ``took_ms``, without the JSON of the answer)."""
     searches = [p.request for p in probes if p.request is not None]
@@ -220,16 +261,22 @@ def main(argv: list[str] | None = None) -> int:
             }
             print(f"{shards} shard(s): {report.line()}", file=sys.stderr)
         single, sharded = exact_engine(work / "index-1"), exact_engine(work / f"index-{args.shards}")
+        sharded_dir = work / f"index-{args.shards}"
+        fanned = exact_fanned_out(sharded_dir)
         probes = request_set(single, args.requests)
         started = time.perf_counter()
         diff = differences(single, sharded, probes)
+        fan_diff = differences(single, fanned, probes)
         compare_s = time.perf_counter() - started
-        single.close()
-        sharded.close()
+        for engine in (single, sharded, fanned):
+            engine.close()
         for shards in (1, args.shards):
             engine = Engine(work / f"index-{shards}")  # the default time budget, as served
             builds[shards]["search_p50_ms"] = round(_p50(engine, probes), 2)
             engine.close()
+        fanned = FannedOut(sharded_dir)
+        builds[args.shards]["fanned_out_search_p50_ms"] = round(_p50(fanned, probes), 2)
+        fanned.close()
     result = {
         "command": f"python -m benchmarks.shard_equivalence --limit {args.limit} --shards {args.shards}",
         "date": time.strftime("%Y-%m-%d %H:%M"),
@@ -239,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
         "by_kind": {k: sum(p.kind == k for p in probes) for k in ("search", "suggest", "related")},
         "different": len(diff),
         "differences": diff[:20],
+        "fanned_out_different": len(fan_diff),
+        "fanned_out_differences": fan_diff[:20],
         "compare_seconds": round(compare_s, 1),
         "layouts": {str(k): v for k, v in builds.items()},
     }
@@ -246,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     out = RESULTS / f"shard-equivalence-limit{args.limit}.json"
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", "utf-8")
     print(json.dumps(result, ensure_ascii=False, indent=1))
-    return 1 if diff else 0
+    return 1 if diff or fan_diff else 0
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import hashlib
+import dataclasses
 import http.client
 import importlib.util
 import json
@@ -41,14 +41,14 @@ from conftest import stop_server
 from newssearch.budget import Deadline
 from newssearch.cli import main, sample_paths
 from newssearch.cluster import ClusterUnavailable, require_ray
-from newssearch.cluster.merge import PartialResult, merge_search, shard_request
+from newssearch.cluster.merge import PartialResult, merge_search, search_shards, shard_request
 from newssearch.config import Settings
 from newssearch.errors import BadRequest, NotFound
 from newssearch.indexer import IndexStore
-from newssearch.ingest import Deletion, Problem, read_paths
+from newssearch.ingest import read_paths
 from newssearch.models import SearchRequest
 from newssearch.search import Engine
-from newssearch.search.facet_values import MAX_FACET_VALUES
+from newssearch.store import shard_of
 from newssearch.web import create_app
 from newssearch.web.openapi import openapi_spec
 from newssearch.web.views import search_data
@@ -90,18 +90,14 @@ def test_the_default_install_never_imports_ray() -> None:
 
 @pytest.fixture(scope="module")
 def halves(tmp_path_factory: pytest.TempPathFactory) -> list[Engine]:
-    """The sample split in two indexes by a hash of the id (two shards)."""
-    items = [i for i in read_paths(sample_paths()) if not isinstance(i, Problem | Deletion)]
-    engines = []
-    for half in (0, 1):
-        root = tmp_path_factory.mktemp(f"half{half}")
-        IndexStore(root).write([i for i in items if hashlib.blake2b(i.id.encode()).digest()[0] % 2 == half])
-        engines.append(Engine(root))
-    return engines
+    """The sample as an index of two shards, an engine on each (as its deployment holds)."""
+    root = tmp_path_factory.mktemp("halves")
+    IndexStore(root).write(read_paths(sample_paths()), shards=2)
+    return [Engine(root, shard=n) for n in (0, 1)]
 
 
-def listed(result: Any) -> dict[str, list[tuple[str, int, bool]]]:
-    return {name: [(fv.value, fv.count, fv.selected) for fv in values] for name, values in result.facets.items()}
+def answered(result: Any) -> dict[str, Any]:
+    return result.to_dict() | {"took_ms": 0}
 
 
 @pytest.mark.parametrize(
@@ -111,29 +107,43 @@ def listed(result: Any) -> dict[str, list[tuple[str, int, bool]]]:
         {"q": ["nhà phố"], "type": ["listing"]},
         {"q": [""], "sort": ["newest"], "per_page": ["7"], "page": ["2"]},
         {"q": [""], "type": ["listing"], "sort": ["price_asc"]},
+        {"q": ["nha phoo ha long"]},  # a typo: the shards agree on the correction
+        {"q": ["cho thuê căn hộ 2 tỷ"]},  # a listing filter read from the words
     ],
 )
 def test_two_shards_merge_to_the_single_index(params: dict[str, list[str]], halves: list[Engine], engine: Engine) -> None:
     req = SearchRequest.from_params(params, Settings())
-    whole = engine.search(req)
-    merged = merge_search(req, [half.search(shard_request(req, 2)) for half in halves])
-    assert (merged.total, merged.page, merged.per_page, len(merged.hits)) == (
-        whole.total, whole.page, whole.per_page, len(whole.hits),
+    merged = search_shards(req, 2, lambda r, plan, to: [halves[n].search_shard(r, plan) for n in to])
+    assert answered(merged) == answered(engine.search(req))
+
+
+def test_shards_that_read_a_query_differently_are_asked_again(halves: list[Engine], engine: Engine) -> None:
+    """A word of one document: the shard without it would relax the query on
+    its own (typo neighbours, a correction); asked again with the whole
+    index's reading, it finds nothing there, as the one index does."""
+    word, holder = next(
+        (w, doc_id)
+        for doc_id in ("qn-0034", "qn-0001", "bds-0001", "bds-0002")
+        for w in engine.get(doc_id)["title"].split()
+        if w.isalpha() and len(w) > 4 and [h.id for h in engine.search(SearchRequest(q=w)).hits] == [doc_id]
     )
-    # Facet lists cut at MAX_FACET_VALUES in a shard cannot add up exactly; the others must.
-    whole_facets = listed(whole)
-    for name, values in listed(merged).items():
-        if all(len(half.search(shard_request(req, 2)).facets.get(name, [])) < MAX_FACET_VALUES for half in halves):
-            assert (name, values) == (name, whole_facets[name])
-    if req.sort != "relevance":  # column order does not depend on corpus statistics
-        column = {"newest": "published", "price_asc": "price_vnd"}[req.sort]
-        assert [getattr(h, column) for h in merged.hits] == [getattr(h, column) for h in whole.hits]
+    req = SearchRequest(q=word)
+    rounds: list[list[int]] = []
+
+    def ask(r: SearchRequest, plan: Any, to: list[int]) -> list[Any]:
+        rounds.append(list(to))
+        return [halves[n].search_shard(r, plan) for n in to]
+
+    assert answered(search_shards(req, 2, ask)) == answered(engine.search(req))
+    other = 1 - shard_of(holder, 2)
+    assert rounds == [[0, 1], [other]]
+    assert halves[other].search_shard(req, {})[1].found[word].step != 0  # on its own it read the word otherwise
 
 
 def test_one_shard_is_the_answer_itself_and_a_missing_one_is_partial(engine: Engine) -> None:
     req = SearchRequest(q="hà nội")
     result = engine.search(req)
-    assert merge_search(req, [result]) is result
+    assert merge_search(req, [result]) == result
     assert shard_request(req, 1) is req
     partial = merge_search(req, [result, None])
     assert isinstance(partial, PartialResult)
@@ -144,6 +154,22 @@ def test_one_shard_is_the_answer_itself_and_a_missing_one_is_partial(engine: Eng
     jsonschema.validate(search_data(req, partial, "/api/search", Settings()), schema)  # raises when invalid
     nothing = merge_search(req, [None]).to_dict()
     assert (nothing["partial"], nothing["partial_shards"], nothing["total"], nothing["hits"]) == (True, [0], 0, [])
+
+
+def test_a_cluster_too_small_for_every_shard_replica_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Serve would wait for ever for replicas it cannot place: say what is missing instead."""
+    pytest.importorskip("ray", reason="needs Ray (pip install 'newssearch[cluster]')")
+    from newssearch.cluster import serving
+
+    IndexStore(tmp_path).write(read_paths(sample_paths()), shards=3)
+    monkeypatch.setattr(serving.ray, "cluster_resources", lambda: {"CPU": 4.0})
+    started: list[str] = []
+    monkeypatch.setattr(serving.serve, "start", lambda **_: started.append("serve"))
+    settings = Settings(index_dir=tmp_path, ray_replicas=2, ray_replica_cpus=1.0)
+    with pytest.raises(ClusterUnavailable, match=r"3 shards × 2 replicas × 1 CPU need 6 CPUs, the cluster has 4"):
+        serving.start(settings, "127.0.0.1", 8000)
+    assert started == []
+    assert serving.needed_cpus(dataclasses.replace(settings, ray_replica_cpus=0.5), 3) == 3.0
 
 
 # ---------------------------------------------------------------------------
@@ -185,9 +211,9 @@ class Shard:
                         shard.fail -= 1
                         assert shard.error is not None
                         raise shard.error()
-                    if method == "suggest":
+                    if method == "completions":
                         deadline = Deadline(shard.engine.settings.search_budget)
-                        return shard.engine.suggest(args[0], args[1], deadline), deadline.timed_out
+                        return shard.engine.completions(args[0], args[1], deadline), deadline.timed_out
                     return getattr(shard.engine, method)(*args)
 
                 call = Call(outcome, shard.delay)
@@ -207,23 +233,27 @@ def router(*shards: Shard, timeout: float = 1.0, retries: int = 2) -> Any:
 def test_router_answers_as_the_engine(engine: Engine) -> None:
     cluster = router(Shard(engine))
     req = SearchRequest(q="nhà phố hạ long")
-    assert cluster.search(req).to_dict() | {"took_ms": 0} == engine.search(req).to_dict() | {"took_ms": 0}
+    assert answered(cluster.search(req)) == answered(engine.search(req))
     assert cluster.suggest("ha", 5) == engine.suggest("ha", 5)
     assert cluster.get("qn-0034") == engine.get("qn-0034")
+    assert cluster.related("bds-0001") == engine.related("bds-0001")
     assert cluster.version() == engine.version()
     with pytest.raises(NotFound):
         cluster.get("no-such-id")
 
 
-def test_two_shards_answer_reads_from_the_shard_that_holds_the_document(halves: list[Engine], engine: Engine) -> None:
+def test_two_shards_answer_every_read_as_the_single_index(halves: list[Engine], engine: Engine) -> None:
     cluster = router(Shard(halves[0]), Shard(halves[1]))
     ids = ["qn-0034", "bds-0001", "bds-0002", "qn-0001"]
     assert [cluster.get(i) for i in ids] == [engine.get(i) for i in ids]
+    assert [cluster.related(i) for i in ids] == [engine.related(i) for i in ids]
+    for prefix in ("ha", "nha pho", "quảng ni", "chung cu "):
+        assert cluster.suggest(prefix, 8) == engine.suggest(prefix, 8)
     with pytest.raises(NotFound):
         cluster.get("no-such-id")
     whole, merged = engine.stats(), cluster.stats()
     assert (merged["documents"], merged["by_type"]) == (whole["documents"], whole["by_type"])
-    assert cluster.version() == "+".join(half.version() for half in halves)
+    assert cluster.version() == halves[0].version() == halves[1].version()
 
 
 def test_a_dead_replica_is_retried_and_a_silent_shard_is_partial(engine: Engine) -> None:
@@ -699,6 +729,8 @@ def test_serve_on_ray_answers_a_sharded_index_like_the_engine(
     http = NetnsHttp(ns, port)
     try:
         http.wait_ready(proc)
+        # A deployment per shard, each replica searching its own shard.
+        assert [len(replica_pids(f"shard{n}", ns)) for n in range(4)] == [1, 1, 1, 0]
         flask: FlaskClient = create_app({"index_dir": index, "query_log": False}).test_client()
         assert_answers_like(http, flask)
     finally:

@@ -66,7 +66,7 @@ def test_bonus_lifts_holders_above_every_candidate_and_reads_a_bounded_number(mo
     eligible[5] = False  # not every word in one area: never read
     bonus = phrase_bonus(pattern, docs, scores, eligible, texts)
     assert set(np.flatnonzero(bonus).tolist()) == {3}
-    assert bonus[3] == 100.0 + phrases.MARGIN
+    assert bonus[3] == phrases.LIFT
     assert read == [0, 1, 2, 3, 4, 6, 7, 8]  # best first; four more after the first holder
 
     monkeypatch.setattr(phrases, "WINDOW", 3)

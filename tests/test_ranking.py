@@ -28,7 +28,10 @@ def test_the_scorer_ranks_through_it(monkeypatch: pytest.MonkeyPatch) -> None:
     tf = scorer.np.array([1.0, 3.0], dtype=scorer.np.float32)
 
     class Index:
-        n = 4
+        n = corpus_docs = 4
+
+        def doc_frequency(self, field: str, term: str) -> int:
+            return len(ids)
 
         def postings(self, field: str, term: str) -> scorer.Postings:
             return scorer.Postings(ids, tf)

@@ -197,9 +197,8 @@ def ref_score_terms(
         title_total = np.sum([m.title_score for m in matches], axis=0)
         score += np.where(all_in_title, RANKING.title_all_boost * title_total, 0).astype(np.float32)
     if tiers:
-        top = float(score[mask].max(initial=0.0)) + RANKING.tier_margin
         for tier in tiers:
-            score[tier] += top
+            score[tier] += RANKING.tier_lift
     return Scored(mask, score)
 
 

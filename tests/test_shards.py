@@ -40,7 +40,14 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from benchmarks.shard_equivalence import answer, differences, exact_engine, request_set  # noqa: E402
+from benchmarks.shard_equivalence import (  # noqa: E402
+    FannedOut,
+    answer,
+    differences,
+    exact_engine,
+    exact_fanned_out,
+    request_set,
+)
 
 _PLACES = [
     ("Tỉnh Quảng Ninh", "Thành phố Hạ Long"),
@@ -105,6 +112,15 @@ def layouts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, 
     yield single, sharded
     single.close()
     sharded.close()
+
+
+@pytest.fixture(scope="module")
+def fanned_out(layouts: tuple[Engine, Engine]) -> Iterator[FannedOut]:
+    """The three shards searched apart, one engine each, merged as the Ray router merges."""
+    root = layouts[1].store.root
+    fanned = exact_fanned_out(root)
+    yield fanned
+    fanned.close()
 
 
 # -- layout and placement ------------------------------------------------------------
@@ -252,12 +268,27 @@ def test_sharded_index_answers_exactly_as_the_single_index(layouts: tuple[Engine
         SearchRequest(q="benh vien", sort="price_per_m2_desc"),
     ],
 )
-def test_each_kind_of_request_is_identical(layouts: tuple[Engine, Engine], request_: SearchRequest) -> None:
+def test_each_kind_of_request_is_identical(
+    layouts: tuple[Engine, Engine], fanned_out: FannedOut, request_: SearchRequest
+) -> None:
     single, sharded = layouts
-    one, other = single.search(request_).to_dict(), sharded.search(request_).to_dict()
-    one.pop("took_ms")
-    other.pop("took_ms")
+    one, other, apart = (e.search(request_).to_dict() for e in (single, sharded, fanned_out))
+    for answer_ in (one, other, apart):
+        answer_.pop("took_ms")
     assert other == one
+    assert apart == one
+
+
+def test_shards_searched_apart_answer_exactly_as_the_single_index(
+    layouts: tuple[Engine, Engine], fanned_out: FannedOut
+) -> None:
+    """Each shard scored and decided with the whole index's statistics, the
+    answers merged (what ``serve --ray`` does): the same ids, order, scores,
+    totals, facets, corrections, autocomplete and related documents."""
+    single, _sharded = layouts
+    probes = request_set(single, 320, seed=23)
+    assert differences(single, fanned_out, probes) == []
+    assert {p.kind for p in probes} == {"search", "suggest", "related"}
 
 
 def test_equal_scores_keep_the_write_order(layouts: tuple[Engine, Engine]) -> None:
@@ -581,7 +612,9 @@ def test_corpus_slice_answers_exactly(shared_corpus: Path, tmp_path: Path) -> No
     IndexStore(tmp_path / "one").write(read_paths(paths))
     IndexStore(tmp_path / "three").write(read_paths(paths), shards=3)
     single, sharded = exact_engine(tmp_path / "one"), exact_engine(tmp_path / "three")
+    fanned = exact_fanned_out(tmp_path / "three")
     probes = request_set(single, 120)
     assert differences(single, sharded, probes) == []
-    single.close()
-    sharded.close()
+    assert differences(single, fanned, probes) == []
+    for engine in (single, sharded, fanned):
+        engine.close()

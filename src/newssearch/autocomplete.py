@@ -14,8 +14,11 @@ Every item has ``html``: the text, escaped, with the typed part in ``<b>``.
 
 from __future__ import annotations
 
+import heapq
 import html
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from .budget import AUTOCOMPLETE_WORDS, Deadline, unlimited
@@ -33,6 +36,18 @@ MIN_COHESION = 0.1
 PHRASE_CANDIDATES = 40
 
 
+@dataclass
+class Completions:
+    """The two kinds of suggestion for a prefix, before they are combined.
+
+    Phrases come from the language model and the whole index's term lists,
+    the same from every shard of an index; titles are each shard's own, with
+    their sort keys, so that the lists of several shards merge (:func:`combine`)."""
+
+    phrases: list[dict[str, Any]] = field(default_factory=list)
+    titles: list[tuple[dict[str, Any], tuple[float, float]]] = field(default_factory=list)
+
+
 def complete(
     suggester: Suggester, repair: QueryRepair, prefix: str, limit: int = 8, deadline: Deadline | None = None
 ) -> list[dict[str, Any]]:
@@ -40,23 +55,41 @@ def complete(
 
     Only the last :data:`~newssearch.budget.AUTOCOMPLETE_WORDS` words count;
     titles are skipped when ``deadline`` expires first."""
+    return combine([completions(suggester, repair, prefix, limit, deadline)], limit)
+
+
+def completions(
+    suggester: Suggester, repair: QueryRepair, prefix: str, limit: int = 8, deadline: Deadline | None = None
+) -> Completions:
+    """The phrases and titles :func:`complete` combines, each item with its ``html``."""
     deadline = deadline or unlimited()
     terms = parse_query(prefix).terms[-AUTOCOMPLETE_WORDS:]
     if not terms:
-        return []
+        return Completions()
     ends_with_space = prefix[-1:].isspace()
     words = [_read_word(suggester, repair, t.folded, t.exact) for t in terms]
     if not ends_with_space:
         words[-1] = _read_partial(repair, terms[-1].exact, terms[-1].folded)
     phrases = _phrases(suggester, repair, words, ends_with_space, limit)
     titles = [] if deadline.expired() else suggester.titles(words, ends_with_space, limit)
+    for item in [*phrases, *(title for title, _key in titles)]:
+        item["html"] = bold_typed(item["text"], words, ends_with_space)
+    return Completions(phrases, titles)
+
+
+def combine(parts: Sequence[Completions], limit: int = 8) -> list[dict[str, Any]]:
+    """Up to ``limit`` suggestions from the completions of one index or of its
+    shards: phrases first (up to half), then the titles in order, then the
+    other phrases; each text once."""
+    phrases = next((p.phrases for p in parts if p.phrases), [])
+    # The first ``limit`` titles of all, as one index lists them, before repeated texts are dropped.
+    titles = [item for item, _key in heapq.merge(*(p.titles for p in parts), key=lambda title: title[1])][:limit]
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
     half = (limit + 1) // 2
     for item in phrases[:half] + titles + phrases[half:]:
         if item["text"] not in seen and len(out) < limit:
             seen.add(item["text"])
-            item["html"] = bold_typed(item["text"], words, ends_with_space)
             out.append(item)
     return out
 

@@ -669,6 +669,11 @@ class IndexStore:
         return current, target
 
     # -- stats -------------------------------------------------------------
+    def shard_count(self) -> int:
+        """How many shards the live generation has (1: one index, or none yet)."""
+        gen = self.current_dir()
+        return shard_count(gen) if gen is not None else 1
+
     def stats(self, gen: Path | None = None, *, check: bool = True) -> dict[str, Any]:
         """Document counts by type, fields, size on disk, last update, schema version
         (of the live generation, or of ``gen``). With ``check``, the files are

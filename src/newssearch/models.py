@@ -128,6 +128,9 @@ class Hit:
     legal_status: str | None = None
     project: str | None = None
     image_url: str | None = None
+    #: Where the hit stands in its index's order, when a shard's answer is to
+    #: be merged with others' (ascending: the router's merge key); never shown.
+    merge_key: tuple[float, ...] | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -40,8 +40,10 @@ MIN_FREE_TERMS = 3
 WINDOW = 500
 #: Candidates read after the first one that holds the phrase (others may too).
 AFTER_FIRST = 10
-#: Margin between the phrase tier and the rest (scores are BM25F sums, ~1-100).
-MARGIN = 10.0
+#: What holding the phrase adds: above every score and score tier (BM25F sums
+#: are ~1-100, tiers add RANKING.tier_lift each). A constant, so that shards
+#: searched apart lift alike.
+LIFT = 100_000.0
 #: The text areas a phrase is looked for in (folded fields).
 AREAS = ("title_f", "summary_f", "captions_f", "body_f")
 #: What may stand between two words of the phrase: spaces and punctuation
@@ -119,12 +121,11 @@ def phrase_bonus(
         return bonus
     order = keys[picked] if keys is not None else picked.astype(np.float64)
     picked = picked[best_first(scores[picked], order, WINDOW)]
-    top = float(scores.max()) + MARGIN
     stop = len(picked)
     for n, i in enumerate(picked):
         if n >= stop:
             break
         if contains(pattern, folded(int(docs[i]))):
-            bonus[i] = top
+            bonus[i] = LIFT
             stop = min(stop, n + 1 + AFTER_FIRST)
     return bonus

@@ -48,9 +48,11 @@ class Ranking:
     title_all_boost: float = 0.5
     #: Per adjacent query pair found in order in a summary or body (rescore).
     adjacent_boost: float = 1.5
-    #: Margin between score tiers (documents in the place the query names,
-    #: listings for a kind of property, the author named, above the others).
-    tier_margin: float = 10.0
+    #: Added per score tier (documents in the place the query names, listings
+    #: for a kind of property, the author named, above the others): larger than
+    #: any score, so a tier is a sort key before the score. A constant, not the
+    #: best score plus a margin, so that shards searched apart lift alike.
+    tier_lift: float = 10_000.0
     #: The best candidates rescored with adjacency, and how much of a body it reads.
     rescore_window: int = 50
     rescore_text_chars: int = 3_000

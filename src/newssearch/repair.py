@@ -97,6 +97,8 @@ class Found:
     final: BoolArray
     total: int
     alternatives: dict[int, list[Alternative]]
+    #: The step of the engine's ladder that found these (None: none found anything).
+    step: int | None = None
 
 
 def merge_alternatives(*parts: dict[int, list[Alternative]]) -> dict[int, list[Alternative]]:

@@ -89,6 +89,8 @@ class TextIndex:
     def __init__(self, snap: IndexSnapshot) -> None:
         self.snap = snap
         self.n = snap.doc_count
+        #: Scoring's N: the whole index's documents, also when this is one of its shards.
+        self.corpus_docs = snap.corpus_docs
         self._cache: ByteLru[tuple[str, str], Postings] = ByteLru(
             POSTINGS_CACHE_BYTES, lambda p: p.ids.nbytes + p.tf.nbytes
         )
@@ -132,13 +134,18 @@ class TextIndex:
     def avg_length(self, field: str) -> float:
         return self.snap.avg_field_length(field)
 
+    def doc_frequency(self, field: str, term: str) -> int:
+        return self.snap.doc_frequency(field, term)
+
     # -- scoring ---------------------------------------------------------------
     def bm25(self, field: str, term: str) -> tuple[IntArray, FloatArray]:
         """Document numbers containing ``term`` in ``field`` and their BM25 scores."""
         p = self.postings(field, term)
         if not len(p.ids):
             return p.ids, p.tf
-        idf = math.log(self.n / (len(p.ids) + 1)) + 1.0
+        # The statistics of the whole index (of every shard, for a shard read
+        # alone), so that scores of different shards compare.
+        idf = math.log(self.corpus_docs / (self.doc_frequency(field, term) + 1)) + 1.0
         fl = self.lengths(field)[p.ids]
         avg = self.avg_length(field)
         scores = idf * (p.tf * (RANKING.k1 + 1)) / (p.tf + RANKING.k1 * ((1 - RANKING.b) + RANKING.b * fl / avg))
@@ -558,9 +565,8 @@ def score_terms(
         # Tiers, as a sort key before the score: a document in the place the
         # query names ranks above every document that merely mentions the
         # place's words; with a kind of property asked for, listings above news.
-        top = float(score[mask].max(initial=0.0)) + RANKING.tier_margin
         for tier in tiers:
-            score[tier] += top
+            score[tier] += RANKING.tier_lift
     return Scored(mask, score, exact)
 
 

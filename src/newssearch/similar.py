@@ -3,8 +3,8 @@
 A listing's neighbours are ranked by what buyers compare, in this order of
 weight: the same 2025 ward, else the same legacy district, else the same
 province; the same kind of property and transaction; a price and an area
-close to its own; and last, shared words (the text score, scaled to at
-most :data:`TEXT_WEIGHT`). Comparing body words alone paired a Hạ Long
+close to its own; and last, shared words (the text score, scaled by the
+listing's own to at most :data:`TEXT_WEIGHT`). Comparing body words alone paired a Hạ Long
 town house with a Long Biên villa. All of it is NumPy over the column
 arrays, with the text score from :func:`newssearch.scorer.score_weighted_terms`.
 """
@@ -12,6 +12,7 @@ arrays, with the text score from :func:`newssearch.scorer.score_weighted_terms`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -40,17 +41,48 @@ def _near(values: FloatArray, own: float) -> FloatArray:
     return near
 
 
-def _same(codes: npt.NDArray[np.int32], own: int) -> FloatArray:
-    return (codes == own).astype(np.float64) if own else np.zeros(len(codes))
+@dataclass(frozen=True)
+class ListingProfile:
+    """What a listing's neighbours are compared on, by value (not by a
+    shard's codes): its places, kind, transaction, price and area."""
+
+    ward_2025: str
+    district: str
+    province: str
+    property_type: str
+    transaction: str
+    price_vnd: float
+    area_m2: float
 
 
-def _district_overlap(
-    codes: npt.NDArray[np.int32], labels: Sequence[str], own: int
-) -> FloatArray:
-    """1 for documents sharing a legacy district with code ``own`` (a place may be in several)."""
+#: The keyword columns a listing is compared on.
+PROFILE_COLUMNS = ("ward_2025", "district", "province", "property_type", "transaction")
+
+
+def listing_profile(
+    docnum: int,
+    codes: Mapping[str, npt.NDArray[np.int32]],
+    numbers: Mapping[str, FloatArray],
+    labels: Mapping[str, Sequence[str]],
+) -> ListingProfile:
+    """The profile of listing ``docnum`` from its index's columns."""
+    values = {name: labels[name][int(codes[name][docnum])] for name in PROFILE_COLUMNS}
+    return ListingProfile(
+        **values, price_vnd=float(numbers["price_vnd"][docnum]), area_m2=float(numbers["area_m2"][docnum])
+    )
+
+
+def _same(codes: npt.NDArray[np.int32], index: Mapping[str, int], own: str) -> FloatArray:
+    """1 for documents whose value is ``own`` (none when it is empty)."""
+    code = index.get(own) if own else None
+    return (codes == code).astype(np.float64) if code else np.zeros(len(codes))
+
+
+def _district_overlap(codes: npt.NDArray[np.int32], labels: Sequence[str], own: str) -> FloatArray:
+    """1 for documents sharing a legacy district with ``own`` (a place may be in several)."""
     if not own:
         return np.zeros(len(codes))
-    mine = set(labels[own].split(DISTRICT_SEP))
+    mine = set(own.split(DISTRICT_SEP))
     shared = np.fromiter(
         (bool(c) and not mine.isdisjoint(v.split(DISTRICT_SEP)) for c, v in enumerate(labels)),
         dtype=bool,
@@ -60,28 +92,31 @@ def _district_overlap(
 
 
 def listing_scores(
-    docnum: int,
+    source: ListingProfile,
     codes: Mapping[str, npt.NDArray[np.int32]],
     numbers: Mapping[str, FloatArray],
     labels: Mapping[str, Sequence[str]],
+    index: Mapping[str, Mapping[str, int]],
     text: FloatArray,
+    text_top: float,
 ) -> FloatArray:
-    """How similar every document is to listing ``docnum`` (higher is closer).
+    """How similar every document is to the listing ``source`` (higher is closer).
 
-    ``text`` is each document's text score against the listing (0 when
-    unrelated); it only orders listings that tie on everything else.
+    ``labels`` and ``index`` translate the keyword columns' codes to values
+    and back. ``text`` is each document's text score against the listing (0
+    when unrelated), scaled by ``text_top``, the listing's own: it only
+    orders listings that tie on everything else.
     """
-    ward = _same(codes["ward_2025"], int(codes["ward_2025"][docnum]))
-    district = _district_overlap(codes["district"], labels["district"], int(codes["district"][docnum]))
-    province = _same(codes["province"], int(codes["province"][docnum]))
+    ward = _same(codes["ward_2025"], index["ward_2025"], source.ward_2025)
+    district = _district_overlap(codes["district"], labels["district"], source.district)
+    province = _same(codes["province"], index["province"], source.province)
     place = np.maximum.reduce([ward * SAME_WARD_2025, district * SAME_DISTRICT, province * SAME_PROVINCE])
     score = place
-    score += _same(codes["property_type"], int(codes["property_type"][docnum])) * SAME_TYPE
-    score += _same(codes["transaction"], int(codes["transaction"][docnum])) * SAME_TRANSACTION
-    score += _near(numbers["price_vnd"], float(numbers["price_vnd"][docnum])) * NEAR_PRICE
-    score += _near(numbers["area_m2"], float(numbers["area_m2"][docnum])) * NEAR_AREA
-    top = float(text.max()) if len(text) else 0.0
-    if top > 0:
-        score += text / top * TEXT_WEIGHT
+    score += _same(codes["property_type"], index["property_type"], source.property_type) * SAME_TYPE
+    score += _same(codes["transaction"], index["transaction"], source.transaction) * SAME_TRANSACTION
+    score += _near(numbers["price_vnd"], source.price_vnd) * NEAR_PRICE
+    score += _near(numbers["area_m2"], source.area_m2) * NEAR_AREA
+    if text_top > 0:
+        score += np.minimum(text / text_top, 1.0) * TEXT_WEIGHT
     out: FloatArray = score
     return out

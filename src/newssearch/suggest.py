@@ -150,8 +150,10 @@ class Suggester:
             if text.isascii():
                 yield text, df
 
-    def titles(self, words: list[str], complete_next: bool, limit: int) -> list[dict[str, Any]]:
-        """Titles with every word (folded; the last one as a prefix unless ``complete_next``)."""
+    def titles(self, words: list[str], complete_next: bool, limit: int) -> list[tuple[dict[str, Any], tuple[float, float]]]:
+        """Titles with every word (folded; the last one as a prefix unless
+        ``complete_next``), best first, each with its sort key (ascending: to
+        merge the lists of several shards)."""
         clauses: list[dict[str, Sequence[str]]] = []
         full = words if complete_next else words[:-1]
         for w in full:
@@ -171,16 +173,16 @@ class Suggester:
         ids, scores = score_all_of(self.text, clauses)
         live = self.snap.columns.live[ids]
         ids, scores = ids[live], scores[live]
+        keys = self.snap.columns.numbers[ORDER_COLUMN][ids]
         out = []
-        for i in np.lexsort((self.snap.columns.numbers[ORDER_COLUMN][ids], -scores))[:limit]:
+        for i in np.lexsort((keys, -scores))[:limit]:
             raw = self.snap.document(int(ids[i]))
-            out.append(
-                {
-                    "text": raw.get("title") or "",
-                    "kind": "title",
-                    "id": raw.get("id"),
-                    "type": raw.get("type"),
-                    "url": raw.get("url"),
-                }
-            )
+            item = {
+                "text": raw.get("title") or "",
+                "kind": "title",
+                "id": raw.get("id"),
+                "type": raw.get("type"),
+                "url": raw.get("url"),
+            }
+            out.append((item, (-float(scores[i]), float(keys[i]))))
         return out

@@ -4,18 +4,18 @@
 the shards of a rebuild as one Ray task each and publishes them on the driver.
 ``newssearch serve --ray [ADDRESS]`` deploys one Ray Serve application:
 
-* **Index shards** (:mod:`.shard`): one deployment per index shard, each with
-  ``ray_replicas`` replicas (or autoscaled between ``ray_min_replicas`` and
-  ``ray_max_replicas``). Every replica holds an :class:`~newssearch.search.Engine`
-  over its shard's folder, so that folder must be readable on every node (a
-  shared path). Today that is one deployment over the whole index: a sharded
-  index is opened whole by each replica (corpus-wide statistics, exact answers).
+* **Index shards** (:mod:`.shard`): one deployment per shard of the index
+  (``newssearch index --shards N``), each with ``ray_replicas`` replicas (or
+  autoscaled between ``ray_min_replicas`` and ``ray_max_replicas``). Every
+  replica holds an :class:`~newssearch.search.Engine` over its shard, read
+  with the whole index's statistics, so the index folder must be readable
+  at the same path on every node (a shared path).
 * **Ingress** (:mod:`.ingress`): the same Flask app as ``newssearch serve``
   (API, page, write API, metrics) behind Serve's HTTP proxy. Its engine is a
-  :class:`~.router.ClusterEngine`, which sends each read to every shard, sends
-  it again when the replica serving it dies, and merges the answers
-  (:mod:`.merge`); a shard that does not answer in time makes a search answer
-  ``"partial": true``.
+  :class:`~.router.ClusterEngine`, which sends each search to every shard
+  (again to those that decided on readings of their own), sends a read again
+  when the replica serving it dies, and merges the answers (:mod:`.merge`);
+  a shard that does not answer in time makes a search answer ``"partial": true``.
 
 Only this package imports Ray; without the extra it raises
 :class:`ClusterUnavailable`, which names the extra to install.

@@ -1,7 +1,7 @@
 """Merging the answers of index shards into the answer of one index.
 
-With one shard (today's index) every merge is the identity. With several,
-totals and facet counts add up and hits are merged in the request's order,
+With one shard the merge cuts the facet lists (a shard lists every value).
+With several, totals and facet counts add up and hits are merged in the request's order,
 which gives the single index's answer when every shard scores with the
 corpus-wide statistics (document counts, document frequencies, average field
 lengths) rather than its own: BM25 scores are then comparable across shards.
@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
+import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,9 @@ from .. import facets as fc
 from ..models import FacetValue, Hit, SearchRequest, SearchResult
 from ..search.facet_values import MAX_FACET_VALUES
 from ..search.filters import SORT_COLUMNS
+from ..search.readings import Plan, Reading, Trace, combine
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -39,6 +43,44 @@ class PartialResult(SearchResult):
         return data
 
 
+#: Rounds of a search before the shards' answers are merged as they are (each
+#: round settles at least one more reading; a search reads at most two texts).
+MAX_ROUNDS = 4
+
+#: Asks shards ``to`` for ``search_shard(request, plan)``; None for a shard that did not answer.
+AskShards = Callable[[SearchRequest, Plan, list[int]], Sequence[tuple[SearchResult, Trace] | None]]
+
+
+def search_shards(req: SearchRequest, total: int, ask: AskShards) -> SearchResult:
+    """The whole index's answer to ``req`` from its ``total`` shards.
+
+    Each shard decides with its own readings of the query and says which
+    (:mod:`newssearch.search.readings`); the shards whose answer rests on a
+    reading the whole index does not share are asked again with the
+    combined readings, until every answer rests on the whole index's: one
+    round when the shards agree, as they do for most queries."""
+    sreq = shard_request(req, total)
+    plan: dict[str, Reading] = {}
+    read: dict[str, dict[int, Reading]] = {}
+    answers: list[tuple[SearchResult, Trace] | None] = [None] * total
+    asked = list(range(total))
+    for _round in range(MAX_ROUNDS):
+        for n, answer in zip(asked, ask(sreq, dict(plan), asked), strict=True):
+            answers[n] = answer
+            for text, reading in answer[1].found.items() if answer is not None else ():
+                read.setdefault(text, {})[n] = reading
+        heard = {n: answer for n, answer in enumerate(answers) if answer is not None}
+        for text, by_shard in read.items():
+            if text not in plan and all(n in by_shard for n in heard):
+                plan[text] = combine([by_shard[n] for n in heard])
+        asked = [n for n, answer in heard.items() if not answer[1].agrees(plan)]
+        if not asked:
+            break
+    else:
+        log.warning("shards %s still decide %r on readings of their own after %d rounds", asked, req.q, MAX_ROUNDS)
+    return merge_search(req, [answer[0] if answer is not None else None for answer in answers])
+
+
 def merge_search(req: SearchRequest, answers: Sequence[SearchResult | None]) -> SearchResult:
     """One result from the shards' answers to ``req`` (``None``: the shard did not answer).
 
@@ -50,11 +92,14 @@ def merge_search(req: SearchRequest, answers: Sequence[SearchResult | None]) -> 
     missing = [i for i, answer in enumerate(answers) if answer is None]
     found = [answer for answer in answers if answer is not None]
     if len(answers) == 1 and found:
-        return found[0]
+        # A shard lists every facet value; the one index lists the first ones.
+        return dataclasses.replace(found[0], facets=_merge_facets([found[0].facets]))
     start = (req.page - 1) * req.per_page
     if found:
         first = found[0]
-        hits = list(heapq.merge(*(a.hits for a in found), key=_hit_order(req.sort)))
+        keyed = all(h.merge_key is not None for a in found for h in a.hits)
+        order = _merge_key if keyed else _hit_order(req.sort)
+        hits = list(heapq.merge(*(a.hits for a in found), key=order))
         merged = dataclasses.replace(
             first,
             total=sum(a.total for a in found),
@@ -88,7 +133,8 @@ def shard_request(req: SearchRequest, shards: int) -> SearchRequest:
 
 
 def _hit_order(sort: str) -> Any:
-    """The merge key of a hit: higher score first, or the sort column with missing values last."""
+    """The merge key of a hit without a shard's :attr:`~newssearch.models.Hit.merge_key`:
+    higher score first, or the sort column with missing values last."""
     if sort not in SORT_COLUMNS:
         return lambda hit: -(hit.score or 0.0)
     column, descending = SORT_COLUMNS[sort]
@@ -157,36 +203,14 @@ def _facet_order(name: str, values: list[FacetValue]) -> list[FacetValue]:
         position = {band.value: i for i, band in enumerate(_BANDS[name])}
         return sorted(values, key=lambda fv: position.get(fv.value, len(position)))
     top = sorted(values, key=lambda fv: (-fv.count, fv.value))[:MAX_FACET_VALUES]
-    return top + [fv for fv in values if fv.selected and fv not in top]
+    return top + sorted((fv for fv in values if fv.selected and fv not in top), key=lambda fv: fv.value)
 
 
-def merge_suggestions(answers: Sequence[list[dict[str, Any]] | None]) -> list[dict[str, Any]]:
-    """Suggestions of every shard that answered, each text once, first shard first."""
-    seen: set[str] = set()
-    out: list[dict[str, Any]] = []
-    for items in answers:
-        for item in items or []:
-            text = str(item.get("text", ""))
-            if text not in seen:
-                seen.add(text)
-                out.append(item)
-    return out
+def merge_related(answers: Sequence[list[Hit]], limit: int) -> list[Hit]:
+    """The ``limit`` most related documents of several shards' lists (each best
+    first, with merge keys): what the one index lists."""
+    return list(heapq.merge(*answers, key=_merge_key))[:limit]
 
 
-def merge_stats(answers: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Index statistics of every shard: counts and sizes added up."""
-    if len(answers) == 1:
-        return answers[0]
-    data = dict(answers[0])
-    for key in ("documents", "size_bytes", "segments"):
-        if all(isinstance(a.get(key), int) for a in answers):
-            data[key] = sum(int(a[key]) for a in answers)
-    if all(isinstance(a.get("by_type"), dict) for a in answers):
-        by_type: dict[str, int] = {}
-        for a in answers:
-            for kind, count in a["by_type"].items():
-                by_type[kind] = by_type.get(kind, 0) + int(count)
-        data["by_type"] = by_type
-    updated = [str(a["updated"]) for a in answers if a.get("updated")]
-    data["updated"] = max(updated) if updated else data.get("updated")
-    return data
+def _merge_key(hit: Hit) -> tuple[float, ...]:
+    return hit.merge_key or ()

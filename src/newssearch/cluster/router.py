@@ -29,12 +29,15 @@ from typing import Any
 from ray.exceptions import NodeDiedError, RayActorError, RayTaskError, WorkerCrashedError
 from ray.serve.exceptions import DeploymentUnavailableError, ReplicaUnavailableError
 
+from ..autocomplete import combine
 from ..budget import Deadline
 from ..config import Settings
-from ..errors import NewsSearchError, NotFound
+from ..errors import NewsSearchError
+from ..ids import normalize_id
 from ..models import Hit, SearchRequest, SearchResult
+from ..store import shard_of
 from . import ClusterUnavailable
-from .merge import merge_search, merge_stats, merge_suggestions, shard_request
+from .merge import merge_related, search_shards
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +63,14 @@ class ClusterEngine:
         self._version: tuple[float, str] | None = None
         self._versions: dict[int, str] = {}
 
-    def _ask(self, method: str, *args: Any, only: int | None = None) -> list[Any]:
-        """``method(*args)`` of every shard (or of shard ``only``); ``None`` for
+    def _ask(self, method: str, *args: Any, to: Sequence[int] | None = None) -> list[Any]:
+        """``method(*args)`` of every shard (or of the shards ``to``); ``None`` for
         a shard that did not answer in time.
 
         The user's errors (a document that is not there, no index yet) are
         raised as the shard raised them.
         """
-        asked = range(len(self.shards)) if only is None else [only]
+        asked = range(len(self.shards)) if to is None else to
         deadline = time.monotonic() + self.settings.ray_shard_timeout
         calls = [getattr(self.shards[n], method).remote(*args) for n in asked]
         answers: list[Any] = []
@@ -98,10 +101,10 @@ class ClusterEngine:
                     call = getattr(self.shards[n], method).remote(*args)
         return answers
 
-    def _ask_all(self, method: str, *args: Any, only: int | None = None) -> list[Any]:
+    def _ask_all(self, method: str, *args: Any, to: Sequence[int] | None = None) -> list[Any]:
         """Like :meth:`_ask`, but every shard asked must answer (503 otherwise)."""
-        answers = self._ask(method, *args, only=only)
-        asked = range(len(self.shards)) if only is None else [only]
+        answers = self._ask(method, *args, to=to)
+        asked = range(len(self.shards)) if to is None else to
         missing = [n for n, a in zip(asked, answers, strict=True) if a is None]
         if missing:
             raise ClusterUnavailable(
@@ -111,15 +114,16 @@ class ClusterEngine:
         return answers
 
     def search(self, req: SearchRequest) -> SearchResult:
-        """One search over every shard (``"partial": true`` when some did not answer)."""
-        return merge_search(req, self._ask("search", shard_request(req, len(self.shards))))
+        """One search over every shard (``"partial": true`` when some did not
+        answer), in as many rounds as the shards need to agree (:func:`.merge.search_shards`)."""
+        return search_shards(req, len(self.shards), lambda sreq, plan, to: self._ask("search_shard", sreq, plan, to=to))
 
     def suggest(self, prefix: str, limit: int = 8, deadline: Deadline | None = None) -> list[dict[str, Any]]:
         """Autocomplete from every shard; ``deadline.timed_out`` when one ran out of time or did not answer."""
-        answers = self._ask("suggest", prefix, limit)
+        answers = self._ask("completions", prefix, limit)
         if deadline is not None and any(a is None or a[1] for a in answers):
             deadline.timed_out = True
-        return merge_suggestions([a[0] if a is not None else None for a in answers])
+        return combine([a[0] for a in answers if a is not None], limit)
 
     def get(self, doc_id: str) -> dict[str, Any]:
         """The stored document, from the shard that holds it."""
@@ -127,19 +131,17 @@ class ClusterEngine:
         return document
 
     def related(self, doc_id: str, limit: int = 5) -> list[Hit]:
-        """Documents similar to ``doc_id``, from the shard that holds it."""
-        result: list[Hit] = self._owner("related", doc_id, limit)
-        return result
+        """Documents similar to ``doc_id``: the shard that holds it reads what to
+        look for, every shard answers it, the lists are merged (a shard that
+        does not answer in time is left out of this side list)."""
+        query = self._owner("related_query", doc_id)
+        return merge_related([a for a in self._ask("related_to", query, limit) if a is not None], limit)
 
     def _owner(self, method: str, doc_id: str, *args: Any) -> Any:
-        """``method`` of the one shard that holds ``doc_id`` (NotFound when none does)."""
-        error = NotFound(f"no document with id {doc_id!r}")
-        for n in range(len(self.shards)):
-            try:
-                return self._ask_all(method, doc_id, *args, only=n)[0]
-            except NotFound as exc:
-                error = exc
-        raise error
+        """``method`` of the shard that holds ``doc_id`` (NotFound when it does not):
+        the shard its id is placed in (:func:`newssearch.store.shard_of`)."""
+        owner = shard_of(normalize_id(doc_id), len(self.shards))
+        return self._ask_all(method, doc_id, *args, to=[owner])[0]
 
     def version(self) -> str:
         """The index version for ETags: the shards' versions, asked at most once a second.
@@ -156,13 +158,16 @@ class ClusterEngine:
             for n, answer in enumerate(answers):
                 if answer is not None:
                     self._versions[n] = answer
-            version = "+".join(self._versions.get(n, "unknown") for n in range(len(self.shards)))
+            # Each shard knows the whole index's version; replicas between two
+            # generations show both.
+            version = "+".join(dict.fromkeys(self._versions.get(n, "unknown") for n in range(len(self.shards))))
             self._version = (now, version)
         return version
 
     def stats(self) -> dict[str, Any]:
-        """Statistics of every shard, added up."""
-        return merge_stats(self._ask_all("stats"))
+        """Statistics of the index (every shard must answer; each knows the whole index's)."""
+        stats: dict[str, Any] = self._ask_all("stats")[0]
+        return stats
 
     def iter_documents(self, req: SearchRequest, batch: int = EXPORT_BATCH) -> Iterator[dict[str, Any]]:
         """Every match of ``req`` in order, streamed from the shard (exports, one shard only)."""

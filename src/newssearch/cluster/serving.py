@@ -1,7 +1,7 @@
 """``newssearch serve --ray``: deploy the service on a Ray cluster and serve until stopped.
 
 :func:`application` is the Serve application (one :class:`~.shard.IndexShard`
-deployment per index shard, one :class:`~.ingress.Ingress`);
+deployment per shard of the index, one :class:`~.ingress.Ingress`);
 :func:`serve_on_ray` starts or joins Ray, runs it behind Serve's HTTP proxy
 and takes it down again on SIGINT or SIGTERM.
 """
@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
+import os
 import signal
 import threading
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import ray
 from ray import serve
 
 from ..config import Settings
+from ..indexer import IndexStore
+from . import ClusterUnavailable
 from .ingress import INGRESS_CONCURRENCY, Ingress
 from .shard import IndexShard
 
@@ -47,14 +49,15 @@ def replica_options(settings: Settings) -> dict[str, Any]:
     return {"num_replicas": settings.ray_replicas}
 
 
-def application(settings: Settings, shard_dirs: Sequence[Path] | None = None) -> Any:
-    """The Serve application: a deployment per index shard (default: the one index) and the ingress.
+def application(settings: Settings) -> Any:
+    """The Serve application: a deployment per shard of the index (one for an
+    index of one shard) and the ingress.
 
-    Paths are made absolute: replicas run in other processes, maybe on other
-    nodes, which must all see the same folders.
+    The index folder is made absolute: replicas run in other processes, maybe
+    on other nodes, which must all see it at the same path.
     """
     settings = dataclasses.replace(settings, index_dir=settings.index_dir.resolve())
-    dirs = [Path(d).resolve() for d in shard_dirs] if shard_dirs else [settings.index_dir]
+    count = IndexStore(settings.index_dir).shard_count()
     replicas = replica_options(settings)
     shards = [
         serve.deployment(
@@ -63,8 +66,8 @@ def application(settings: Settings, shard_dirs: Sequence[Path] | None = None) ->
             max_ongoing_requests=SHARD_CONCURRENCY,
             ray_actor_options={"num_cpus": settings.ray_replica_cpus},
             **replicas,
-        ).bind(str(d), settings)
-        for i, d in enumerate(dirs)
+        ).bind(str(settings.index_dir), settings, i if count > 1 else None, count)
+        for i in range(count)
     ]
     ingress = serve.deployment(
         Ingress,
@@ -75,6 +78,11 @@ def application(settings: Settings, shard_dirs: Sequence[Path] | None = None) ->
         **replicas,
     )
     return ingress.bind(shards, settings)
+
+
+def needed_cpus(settings: Settings, shards: int) -> float:
+    """The CPUs the search replicas reserve at start: every shard's initial replicas."""
+    return shards * settings.ray_replicas * settings.ray_replica_cpus
 
 
 def connect(address: str | None, num_cpus: int | None = None) -> None:
@@ -94,7 +102,19 @@ def connect(address: str | None, num_cpus: int | None = None) -> None:
 
 
 def start(settings: Settings, host: str, port: int) -> None:
-    """Deploy the application on the connected cluster, behind an HTTP proxy on the head node."""
+    """Deploy the application on the connected cluster, behind an HTTP proxy on the head node.
+
+    A cluster without the CPUs every search replica reserves is refused at
+    once: Serve would wait for ever for the replicas it cannot place."""
+    shards = IndexStore(settings.index_dir).shard_count()
+    needed = needed_cpus(settings, shards)
+    available = float(ray.cluster_resources().get("CPU", 0.0))
+    if needed > available:
+        raise ClusterUnavailable(
+            f"{shards} shard{'s' if shards > 1 else ''} × {settings.ray_replicas} replicas × "
+            f"{settings.ray_replica_cpus:g} CPU need {needed:g} CPUs, the cluster has {available:g}: "
+            "add nodes, or lower ray_replicas or ray_replica_cpus (NEWSSEARCH_RAY_REPLICA_CPUS=0.5 shares a CPU)"
+        )
     serve.start(proxy_location="HeadOnly", http_options={"host": host, "port": port})
     serve.run(application(settings), name=APP_NAME, route_prefix="/", blocking=False)
 
@@ -106,7 +126,10 @@ def serve_on_ray(settings: Settings, address: str | None, host: str = "127.0.0.1
     it at the end (the cluster and Serve's proxies stay); without, the local
     Ray instance started here is stopped with it.
     """
-    connect(address)
+    # A local instance gets the CPUs the replicas reserve, at least the machine's
+    # (Ray's CPUs are a scheduling count: a small machine still runs every shard).
+    shards = IndexStore(settings.index_dir).shard_count()
+    connect(address, None if address else max(os.cpu_count() or 1, math.ceil(needed_cpus(settings, shards))))
     # After ray.init, which sets handlers of its own for the driver.
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}

@@ -1,8 +1,12 @@
 """One index shard as a Ray Serve deployment: each replica holds an Engine over the shard.
 
-The methods are the reads the web app makes (:class:`~newssearch.search.Engine`'s),
-with answers a caller in another process can use: :meth:`IndexShard.suggest`
-returns whether its time budget ran out beside the suggestions. Errors for
+A replica reads its shard's documents and the whole index's statistics
+(:class:`~newssearch.store.ShardView`), so its scores and decisions are
+the whole index's. The methods are the reads the web app makes
+(:class:`~newssearch.search.Engine`'s), with answers a router in another
+process can merge: :meth:`IndexShard.search_shard` returns what the search
+decided alone beside the result, :meth:`IndexShard.suggest` whether its
+time budget ran out beside the suggestions. Errors for
 the user (:class:`~newssearch.errors.NewsSearchError`) travel back as the
 cause of Ray's task error, and the router raises them again unchanged.
 """
@@ -14,20 +18,27 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ..autocomplete import Completions
 from ..budget import Deadline
 from ..config import Settings
-from ..errors import NewsSearchError
+from ..errors import IndexUnavailable, NewsSearchError
 from ..models import Hit, SearchRequest, SearchResult
 from ..search import Engine
+from ..search.readings import Plan, Trace
+from ..search.related import RelatedQuery
 
 log = logging.getLogger(__name__)
 
 
 class IndexShard:
-    """The searcher of one index shard (the class of a Serve deployment; one Engine per replica)."""
+    """The searcher of one index shard (the class of a Serve deployment; one Engine per replica).
 
-    def __init__(self, index_dir: str, settings: Settings) -> None:
-        self.engine = Engine(Path(index_dir), settings)
+    ``shard`` of ``shards``: this replica's shard of a sharded index (None:
+    an index of one shard, searched whole)."""
+
+    def __init__(self, index_dir: str, settings: Settings, shard: int | None = None, shards: int = 1) -> None:
+        self.engine = Engine(Path(index_dir), settings, shard=shard)
+        self.shards = shards
         self._warm_up()
 
     def _warm_up(self) -> None:
@@ -39,23 +50,38 @@ class IndexShard:
         except NewsSearchError as exc:
             log.warning("not warmed up: %s", exc.message)
 
-    def search(self, req: SearchRequest) -> SearchResult:
-        """One search of this shard."""
-        return self.engine.search(req)
+    def search_shard(self, req: SearchRequest, plan: Plan) -> tuple[SearchResult, Trace]:
+        """One search of this shard, deciding with the readings of ``plan`` where it has them."""
+        self._check_layout()
+        return self.engine.search_shard(req, plan)
 
-    def suggest(self, prefix: str, limit: int) -> tuple[list[dict[str, Any]], bool]:
-        """Autocomplete within the search budget, and whether the budget ran out."""
+    def _check_layout(self) -> None:
+        """Refuse to answer for an index rebuilt with another number of shards:
+        the deployments serve as many shards as the index had when they started."""
+        found = self.engine.store.shard_count()
+        if found != self.shards:
+            raise IndexUnavailable(
+                f"the index now has {found} shard{'s' if found > 1 else ''}, this service was started "
+                f"for {self.shards}: restart `newssearch serve --ray`"
+            )
+
+    def completions(self, prefix: str, limit: int) -> tuple[Completions, bool]:
+        """This shard's autocomplete within the search budget, and whether the budget ran out."""
         deadline = Deadline(self.engine.settings.search_budget)
-        items = self.engine.suggest(prefix, limit, deadline)
-        return items, deadline.timed_out
+        parts = self.engine.completions(prefix, limit, deadline)
+        return parts, deadline.timed_out
 
     def get(self, doc_id: str) -> dict[str, Any]:
         """A stored document (NotFound when this shard does not hold it)."""
         return self.engine.get(doc_id)
 
-    def related(self, doc_id: str, limit: int) -> list[Hit]:
-        """Documents similar to ``doc_id``."""
-        return self.engine.related(doc_id, limit)
+    def related_query(self, doc_id: str) -> RelatedQuery:
+        """What documents related to ``doc_id`` (held by this shard) are looked for with."""
+        return self.engine.related_query(doc_id)
+
+    def related_to(self, query: RelatedQuery, limit: int) -> list[Hit]:
+        """This shard's documents most related to ``query``'s."""
+        return self.engine.related_to(query, limit)
 
     def version(self) -> str:
         """The version of the index this replica serves (changes with every update)."""

@@ -44,7 +44,7 @@ import numpy.typing as npt
 
 from .. import clauses
 from .. import facets as fc
-from ..autocomplete import complete
+from ..autocomplete import Completions, complete, completions
 from ..budget import Deadline, bound_query, term_key, unlimited
 from ..config import Settings
 from ..errors import IndexDamaged, NewsSearchError, NotFound
@@ -80,8 +80,8 @@ from ..scorer import (
 from ..store import ORDER_COLUMN, ColumnCache, Columns, open_snapshot
 from ..store import generations as gens
 from ..synonyms import USER_FILE, SynonymTable
-from .facet_values import facet_values
-from .filters import filter_masks, sort_docs
+from .facet_values import MAX_FACET_VALUES, facet_values
+from .filters import filter_masks, sort_docs, sort_key
 from .hits import folded_texts, hit_from_doc, mention_dict, stored
 from .matching import (
     Mentioned,
@@ -92,7 +92,8 @@ from .matching import (
     place_groups,
     place_mentions,
 )
-from .related import related
+from .readings import Plan, Reading, Trace
+from .related import RelatedQuery, related, related_query, related_to
 from .snapshot import Snapshot, place_aliases
 
 T = TypeVar("T")
@@ -129,9 +130,13 @@ class Selection:
 class Engine:
     """Searches one index folder; thread-safe; follows rebuilds and updates."""
 
-    def __init__(self, index_dir: Path | str, settings: Settings | None = None) -> None:
+    def __init__(self, index_dir: Path | str, settings: Settings | None = None, shard: int | None = None) -> None:
+        """``shard``: of a sharded index, search that shard alone, scored and
+        decided with the whole index's statistics (what one shard's server
+        does; see :meth:`search_shard`)."""
         self.settings = settings or Settings(index_dir=Path(index_dir))
         self.store = IndexStore(index_dir)
+        self.shard = shard
         self._snap: Snapshot | None = None
         self._lock = threading.Lock()
         self._columns = ColumnCache(place_aliases)
@@ -156,7 +161,7 @@ class Engine:
             if snap is None or gen != snap.live:
                 gen, ix, degraded = open_servable(self.store)
                 self._columns = ColumnCache(place_aliases)
-                index = open_snapshot(ix, self._columns)
+                index = open_snapshot(ix, self._columns, self.shard)
             else:
                 gen, degraded = snap.gen, snap.degraded
                 index = snap.store.refreshed()
@@ -202,17 +207,32 @@ class Engine:
         started = time.perf_counter()
         return self._guarded(lambda snap: self._search(snap, req, started))
 
-    def _search(self, snap: Snapshot, req: SearchRequest, started: float) -> SearchResult:
+    def search_shard(self, req: SearchRequest, plan: Plan) -> tuple[SearchResult, Trace]:
+        """One search of this engine's shard, for a router that merges shards' answers.
+
+        Decisions follow the whole index's readings in ``plan`` where it has
+        them (:mod:`.readings`); the :class:`Trace` tells what this shard
+        read alone. Facets list every value (the router adds them up and
+        cuts), and each hit carries its write order (the tie-break of the merge)."""
+        started = time.perf_counter()
+        trace = Trace()
+        result = self._guarded(lambda snap: self._search(snap, req, started, plan, trace))
+        return result, trace
+
+    def _search(
+        self, snap: Snapshot, req: SearchRequest, started: float, plan: Plan | None = None, trace: Trace | None = None
+    ) -> SearchResult:
         cols = snap.columns
         deadline = Deadline(self.settings.search_budget)
-        sel = self._select(snap, req, deadline)
+        sel = self._select(snap, req, deadline, plan=plan, trace=trace)
         parsed, lq, mentions, relaxed, total = sel.parsed, sel.lq, sel.mentions, sel.relaxed, sel.total
 
         facets: dict[str, list[FacetValue]] = {}
         facet_errors: dict[str, str] = {}
         if req.facets:
             facets, facet_errors = facet_values(
-                req, cols, self._columns.vocab, self._months(cols), sel.text_mask & sel.base_mask, sel.facet_masks
+                req, cols, self._columns.vocab, self._months(cols), sel.text_mask & sel.base_mask, sel.facet_masks,
+                limit=None if trace is not None else MAX_FACET_VALUES,
             )
 
         start = (req.page - 1) * req.per_page
@@ -220,6 +240,12 @@ class Engine:
         page = ranked[start : start + req.per_page]
         terms = list({(term_key(t), t.exact): t for t in highlight_terms(parsed, sel.alternatives, partial=relaxed)}.values())
         hits = [hit_from_doc(snap.docs.get(docnum), score, terms if req.highlight else []) for docnum, score in page]
+        if trace is not None:
+            keys = cols.numbers[ORDER_COLUMN]
+            sort = "newest" if req.sort == "relevance" else req.sort
+            for hit, (docnum, score) in zip(hits, page, strict=True):
+                # The key _order sorted by: the exact score (hits show it rounded), then the write order.
+                hit.merge_key = (-score, float(keys[docnum])) if score is not None else sort_key(cols, docnum, sort)
         return SearchResult(
             query=req.q,
             total=total,
@@ -240,11 +266,26 @@ class Engine:
             notes=parsed.notes,
         )
 
-    def _select(self, snap: Snapshot, req: SearchRequest, deadline: Deadline, correct: bool = True) -> Selection:
+    def _select(
+        self,
+        snap: Snapshot,
+        req: SearchRequest,
+        deadline: Deadline,
+        correct: bool = True,
+        plan: Plan | None = None,
+        trace: Trace | None = None,
+    ) -> Selection:
         """What a request selects: its query read (listing filters apart from
         words), the filter masks, the text match and the final set (relaxed
         when all words find nothing; the nearest reading when the understood
-        filters leave nothing)."""
+        filters leave nothing).
+
+        ``plan``: readings of the whole index to decide with instead of this
+        index's own (a shard's search, :mod:`.readings`); ``trace`` collects
+        what was read here."""
+        forced = plan.get(req.q) if plan is not None else None
+        if trace is not None:
+            trace.used.append(req.q)
         cols = snap.columns
         # Price, area, rooms, type... written in the query are filters, not words to match.
         lq = listing_query(req)
@@ -266,7 +307,7 @@ class Engine:
         all_filters = base_mask.copy()
         for m in facet_masks.values():
             all_filters &= m
-        found = self._find(snap, parsed, mentions, all_filters, deadline)
+        found = self._find(snap, parsed, mentions, all_filters, deadline, forced)
         suggestion: str | None = None
         if found.level < FULL and correct and not deadline.expired():
             # Nothing good as typed: a correction of the whole query (understood
@@ -274,22 +315,29 @@ class Engine:
             # words is shown instead (for a verbatim search, only suggested).
             fix = snap.repair.correction(bound_query(parse_query(req.q))[0], every=found.level < FUZZY)
             if fix is not None:
-                other = self._select(snap, dataclasses.replace(req, q=fix.text), deadline, correct=False)
+                other = self._select(
+                    snap, dataclasses.replace(req, q=fix.text), deadline, correct=False, plan=plan, trace=trace
+                )
                 # Results found through typo neighbours stay (they rank every
                 # neighbour); a reading of Telex/VNI, or all the words where
                 # only some matched, replaces them.
                 replace = (fix.keyed or found.level < FUZZY) and not req.verbatim
                 if other.level > found.level and other.level >= FUZZY and not deadline.timed_out:
                     if replace:
+                        if trace is not None and forced is None:
+                            trace.found[req.q] = Reading(found.step, found.level)
                         return dataclasses.replace(other, corrected=fix.text)
                     suggestion = fix.text
         text_mask, scores, final, total = found.mask, found.scores, found.final, found.total
         relaxed = found.level == PARTIAL
         nearest: str | None = None
+        widened: int | None = None
         if total == 0 and understood is not None:
             # Say so, and show the nearest reading (the band above...), never drop a filter silently.
             nearest = "Không có tin nào khớp mọi điều kiện: " + "; ".join(u.label for u in lq.understood)
-            for wider, said in widen(lq):
+            for i, (wider, said) in enumerate(widen(lq)):
+                if forced is not None and i != forced.widen:
+                    continue  # the whole index widens where some shard finds something
                 mask = self._understood(snap, wider)
                 if mask is None:
                     continue
@@ -297,11 +345,14 @@ class Engine:
                 candidate = text_mask & unfiltered_base & mask
                 for m in facet_masks.values():
                     candidate &= m
-                if candidate.any():
+                if candidate.any() or forced is not None:
                     base_mask = unfiltered_base & mask
                     final, total = candidate, int(np.count_nonzero(candidate))
                     nearest += f". Kết quả gần nhất: {said}"
+                    widened = i
                     break
+        if trace is not None and forced is None:
+            trace.found[req.q] = Reading(found.step, found.level, widened)
         return Selection(
             parsed, lq, mentions, facet_masks, base_mask, text_mask, scores, final, total, relaxed, ignored,
             nearest, found.alternatives, found.level, None, suggestion,
@@ -365,11 +416,15 @@ class Engine:
         mentions: list[Mentioned],
         filters: BoolArray,
         deadline: Deadline,
+        forced: Reading | None = None,
     ) -> Found:
         """Match with every word (typo neighbours standing in for unknown or
         rare words), then with neighbours for every word, then most of the
         words, then any word: the first that finds something, while
-        ``deadline`` lasts (the first step always runs)."""
+        ``deadline`` lasts (the first step always runs).
+
+        ``forced``: the whole index's reading of this query (a shard's
+        search): its step and level, whatever this shard finds there."""
         synonyms = snap.repair.synonym_alternatives(parsed, self.synonyms.get())
         typos = snap.repair.typo_alternatives(parsed, every=False)
         n = len(parsed.terms)
@@ -382,7 +437,9 @@ class Engine:
         if n >= 2:
             steps.append((False, True, None))
         first: Found | None = None
-        for every, relaxed, need in steps:
+        for step, (every, relaxed, need) in enumerate(steps):
+            if forced is not None and forced.step is not None and step != forced.step:
+                continue
             if first is not None and deadline.expired():
                 break
             fuzzy = typos
@@ -394,6 +451,8 @@ class Engine:
             mask, scores, exact = self._match(snap, parsed, mentions, relaxed, alternatives, need, deadline)
             final = mask & filters
             total = int(np.count_nonzero(final))
+            if forced is not None and forced.step is not None:
+                return Found(forced.level, mask, scores, final, total, alternatives, step)
             if not total:
                 # Kept for the facets: their counts ignore their own selection.
                 first = first or Found(NONE, mask, scores, final, 0, alternatives)
@@ -404,7 +463,7 @@ class Engine:
                 level = FULL
             else:
                 level = FUZZY
-            return Found(level, mask, scores, final, total, alternatives)
+            return Found(level, mask, scores, final, total, alternatives, step)
         assert first is not None
         return first
 
@@ -570,6 +629,15 @@ class Engine:
         """Documents most similar to ``doc_id`` (same type first): "Tin liên quan"."""
         return self._guarded(lambda snap: related(snap, self._docnum(snap, doc_id), limit))
 
+    def related_query(self, doc_id: str) -> RelatedQuery:
+        """What documents related to ``doc_id`` are looked for with (for a router:
+        the shard that holds the document reads it, every shard answers it)."""
+        return self._guarded(lambda snap: related_query(snap, self._docnum(snap, doc_id)))
+
+    def related_to(self, query: RelatedQuery, limit: int = 5) -> list[Hit]:
+        """This index's documents most related to ``query``'s, with merge keys."""
+        return self._guarded(lambda snap: related_to(snap, query, limit))
+
     def suggest(self, prefix: str, limit: int = 8, deadline: Deadline | None = None) -> list[dict[str, Any]]:
         """Autocomplete for a partial query: frequent phrases, then matching titles.
 
@@ -582,6 +650,16 @@ class Engine:
             return complete(snap.suggester, snap.repair, prefix, limit, budget)
 
         return self._guarded(suggestions)
+
+    def completions(self, prefix: str, limit: int = 8, deadline: Deadline | None = None) -> Completions:
+        """What :meth:`suggest` combines, for a router that combines the lists of several shards."""
+        budget = deadline or Deadline(self.settings.search_budget)
+
+        def parts(snap: Snapshot) -> Completions:
+            budget.start()
+            return completions(snap.suggester, snap.repair, prefix, limit, budget)
+
+        return self._guarded(parts)
 
     def restore(self, text: str) -> str:
         """``text`` with the diacritics of its unaccented words restored (lowercase)."""

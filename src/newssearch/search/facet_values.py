@@ -29,9 +29,11 @@ def facet_values(
     months: npt.NDArray[np.int32],
     matched: BoolArray,
     masks: dict[str, BoolArray],
+    limit: int | None = MAX_FACET_VALUES,
 ) -> tuple[dict[str, list[FacetValue]], dict[str, str]]:
     """Every facet\'s values and counts over ``matched`` (disjunctive: a facet\'s
-    counts ignore its own selection), and the facets that failed, with why."""
+    counts ignore its own selection), and the facets that failed, with why.
+    Keyword facets list their ``limit`` most frequent values (None: all)."""
     out: dict[str, list[FacetValue]] = {}
     errors: dict[str, str] = {}
 
@@ -53,10 +55,10 @@ def facet_values(
             counts = fc.code_counts(cols.codes[name], others(name), len(labels))
             selected = codes_for(vocab, name, req.filters.get(name, []))
             if name == "district":
-                out[name] = split_facet(labels, counts, selected, req.filters.get(name, []))
+                out[name] = split_facet(labels, counts, selected, req.filters.get(name, []), limit)
                 continue
             present = {int(c) for c in np.flatnonzero(counts[1:]) + 1} | {c for c in selected if c}
-            order = sorted(present, key=lambda c: (-counts[c], labels[c]))[:MAX_FACET_VALUES]
+            order = sorted(present, key=lambda c: (-counts[c], labels[c]))[:limit]
             # By label, not by code: codes depend on the index's layout (shards).
             order += [c for c in sorted(selected, key=lambda c: labels[c]) if c not in order]
             out[name] = [
@@ -113,7 +115,11 @@ def display_label(name: str, value: str) -> str:
     return value
 
 def split_facet(
-    labels: list[str], counts: npt.NDArray[np.int64], selected: set[int], requested: list[str]
+    labels: list[str],
+    counts: npt.NDArray[np.int64],
+    selected: set[int],
+    requested: list[str],
+    limit: int | None = MAX_FACET_VALUES,
 ) -> list[FacetValue]:
     """A facet whose values may hold several names (a place in several districts):
     each name counted once per document that has it."""
@@ -128,6 +134,6 @@ def split_facet(
             if fold(part).strip() in wanted or fold(short_name(part)).strip() in wanted:
                 chosen.add(part)
                 totals.setdefault(part, 0)
-    order = sorted(totals, key=lambda v: (-totals[v], v))[:MAX_FACET_VALUES]
+    order = sorted(totals, key=lambda v: (-totals[v], v))[:limit]
     order += [v for v in sorted(chosen) if v not in order]
     return [FacetValue(v, v, totals[v], v in chosen) for v in order]

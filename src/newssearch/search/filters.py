@@ -8,6 +8,7 @@ snapshot's document numbers.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import datetime
 from datetime import time as dtime
@@ -132,3 +133,15 @@ def sort_docs(cols: Columns, final: BoolArray, sort: str) -> npt.NDArray[np.int6
     tie = np.where(np.isnan(published), 0.0, -published)
     order = np.lexsort((cols.numbers[ORDER_COLUMN][docs], tie, key, missing))
     return docs[order]
+
+
+def sort_key(cols: Columns, docnum: int, sort: str) -> tuple[float, ...]:
+    """Where ``docnum`` stands in :func:`sort_docs`' order (ascending), to merge
+    the sorted lists of several shards into one."""
+    column, descending = SORT_COLUMNS[sort]
+    value = float(cols.numbers[column][docnum])
+    published = float(cols.numbers["published"][docnum])
+    missing = math.isnan(value)
+    key = 0.0 if missing else (-value if descending else value)
+    tie = 0.0 if math.isnan(published) else -published
+    return (float(missing), key, tie, float(cols.numbers[ORDER_COLUMN][docnum]))

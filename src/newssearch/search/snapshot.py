@@ -9,7 +9,7 @@ from pathlib import Path
 from ..places import DISTRICT_SEP, short_name
 from ..repair import QueryRepair
 from ..scorer import TextIndex
-from ..store import Columns, ShardedSnapshot, WhooshSnapshot
+from ..store import Columns, ShardedSnapshot, ShardView, WhooshSnapshot
 from ..suggest import Suggester
 from .doctexts import DocCache
 
@@ -33,7 +33,7 @@ class Snapshot:
 
     gen: Path
     #: What the store serves of this commit (read through ``IndexSnapshot``).
-    store: WhooshSnapshot | ShardedSnapshot
+    store: WhooshSnapshot | ShardedSnapshot | ShardView
     version: str
     #: The generation ``current`` named when this snapshot was opened; differs
     #: from ``gen`` when that one was damaged and an earlier one is served.

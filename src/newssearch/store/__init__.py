@@ -28,6 +28,7 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 
+from ..errors import IndexDamaged
 from .columns import ColumnCache, Columns, Vocabulary
 from .interface import EMPTY_POSTINGS, IndexSnapshot, Postings
 from .schema import (
@@ -39,7 +40,7 @@ from .schema import (
     build_schema,
     to_fields,
 )
-from .sharded import ShardedSnapshot
+from .sharded import ShardedSnapshot, ShardView
 from .shards import (
     OtherShards,
     ShardedWriter,
@@ -64,6 +65,7 @@ __all__ = [
     "IndexSnapshot",
     "Postings",
     "ShardSet",
+    "ShardView",
     "ShardedSnapshot",
     "Vocabulary",
     "WhooshSnapshot",
@@ -104,13 +106,21 @@ def open_writer(ix: Any, procs: int = 1, limitmb: int = 128, others: OtherShards
     return _open_one_writer(ix, procs, limitmb)
 
 
-def open_snapshot(ix: Any, columns: ColumnCache | None = None) -> WhooshSnapshot | ShardedSnapshot:
+def open_snapshot(
+    ix: Any, columns: ColumnCache | None = None, shard: int | None = None
+) -> WhooshSnapshot | ShardedSnapshot | ShardView:
     """The latest commit of ``ix`` (of every shard of a :class:`ShardSet`);
     ``columns`` carries column arrays over from an earlier snapshot of the
-    same index (for shards: its dictionary is the one keyword codes use)."""
+    same index (for shards: its dictionary is the one keyword codes use).
+    ``shard``: of a sharded index, that shard alone with the whole index's
+    statistics (:class:`ShardView`, what one shard's server reads)."""
     columns = columns or ColumnCache()
     if isinstance(ix, ShardSet):
+        if shard is not None:
+            return _shard_view(ix, shard, columns)
         return _sharded_snapshot(ix, columns)
+    if shard not in (None, 0):
+        raise IndexDamaged(f"this index is not sharded: there is no shard {shard}")
     return WhooshSnapshot(ix, columns)
 
 
@@ -121,4 +131,15 @@ def _sharded_snapshot(shards: ShardSet, columns: ColumnCache) -> ShardedSnapshot
         columns.vocab,
         owner=shards.owner,
         reopen=lambda: _sharded_snapshot(ShardSet.open(shards.gen), columns),
+    )
+
+
+def _shard_view(shards: ShardSet, shard: int, columns: ColumnCache) -> ShardView:
+    """Shard ``shard`` with every shard's statistics; reopening checks the manifest again."""
+    if not 0 <= shard < len(shards.indexes):
+        raise IndexDamaged(f"{shards.gen.name} has {len(shards.indexes)} shards, there is no shard {shard}")
+    return ShardView(
+        [WhooshSnapshot(one, columns if i == shard else ColumnCache()) for i, one in enumerate(shards.indexes)],
+        shard,
+        reopen=lambda: _shard_view(ShardSet.open(shards.gen), shard, columns),
     )

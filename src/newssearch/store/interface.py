@@ -51,6 +51,9 @@ class IndexSnapshot(Protocol):
 
     #: Document numbers in use (live and deleted).
     doc_count: int
+    #: The documents the statistics count (scoring's N): :attr:`doc_count`, or
+    #: every shard's for one shard read with the whole index's statistics.
+    corpus_docs: int
     #: Changes whenever the index changes (HTTP ETags, cache keys).
     version: str
     #: Facet, filter and sort values of every document.
@@ -80,7 +83,8 @@ class IndexSnapshot(Protocol):
         ...
 
     def doc_frequency(self, field: str, term: str) -> int:
-        """How many documents contain ``term`` in ``field``."""
+        """How many documents contain ``term`` in ``field`` (deleted ones too
+        until their segment is merged, as Lucene counts them)."""
         ...
 
     def terms_with_prefix(self, field: str, prefix: str, limit: int = 5000) -> dict[str, int]:

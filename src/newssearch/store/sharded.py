@@ -45,7 +45,53 @@ def _unified_columns(shards: Sequence[IndexSnapshot], vocab: Vocabulary) -> Colu
     return Columns(live, codes, numbers)
 
 
-class ShardedSnapshot:
+
+class AcrossShards:
+    """What reading the shards of one index has in common: their lifecycle, and
+    the whole index's statistics (every shard's, added up), which both
+    :class:`ShardedSnapshot` and :class:`ShardView` score with."""
+
+    shards: list[IndexSnapshot]
+    #: Every shard's documents (deleted ones too, as each counts them).
+    corpus_docs: int
+    _avg: dict[str, float]
+
+    def is_current(self) -> bool:
+        return all(s.is_current() for s in self.shards)
+
+    def close(self) -> None:
+        for s in self.shards:
+            with contextlib.suppress(Exception):
+                s.close()
+
+    def field_length(self, field: str) -> int:
+        return sum(s.field_length(field) for s in self.shards)
+
+    def avg_field_length(self, field: str) -> float:
+        # From the summed totals, divided as the single index divides them.
+        avg = self._avg.get(field)
+        if avg is None:
+            avg = self._avg[field] = (self.field_length(field) / (self.corpus_docs or 1)) or 1.0
+        return avg
+
+    def doc_frequency(self, field: str, term: str) -> int:
+        return sum(s.doc_frequency(field, term) for s in self.shards)
+
+    def terms_with_prefix(self, field: str, prefix: str, limit: int = 5000) -> dict[str, int]:
+        # Each shard's first ``limit`` terms hold the first ``limit`` of all of them.
+        found: dict[str, int] = {}
+        for s in self.shards:
+            for term, df in s.terms_with_prefix(field, prefix, limit).items():
+                found[term] = found.get(term, 0) + df
+        return {term: found[term] for term in sorted(found)[:limit]}
+
+    def terms_within(self, field: str, term: str, maxdist: int, prefix: int = 1) -> list[str]:
+        found: set[str] = set()
+        for s in self.shards:
+            found.update(s.terms_within(field, term, maxdist, prefix))
+        return sorted(found)
+
+class ShardedSnapshot(AcrossShards):
     """One snapshot over ``shards`` (see the module doc).
 
     ``vocab`` is the dictionary the keyword codes are translated into (the
@@ -69,6 +115,7 @@ class ShardedSnapshot:
         counts = [s.doc_count for s in self.shards]
         self.offsets = np.cumsum([0, *counts]).astype(np.int64)
         self.doc_count = int(self.offsets[-1])
+        self.corpus_docs = self.doc_count
         self.version = "+".join(s.version for s in self.shards)
         self.vocab = vocab or Vocabulary()
         self.columns = _unified_columns(self.shards, self.vocab)
@@ -76,17 +123,9 @@ class ShardedSnapshot:
         self._avg: dict[str, float] = {}
 
     # -- lifecycle -------------------------------------------------------------
-    def is_current(self) -> bool:
-        return all(s.is_current() for s in self.shards)
-
     def refreshed(self) -> ShardedSnapshot:
         """The shards' latest state (this snapshot when it cannot be reopened)."""
         return self._reopen() if self._reopen is not None else self
-
-    def close(self) -> None:
-        for s in self.shards:
-            with contextlib.suppress(Exception):
-                s.close()
 
     # -- postings and statistics -----------------------------------------------
     def postings(self, field: str, term: str) -> Postings:
@@ -102,33 +141,6 @@ class ShardedSnapshot:
         if arr is None:
             arr = self._lengths[field] = np.concatenate([s.field_lengths(field) for s in self.shards])
         return arr
-
-    def field_length(self, field: str) -> int:
-        return sum(s.field_length(field) for s in self.shards)
-
-    def avg_field_length(self, field: str) -> float:
-        # From the summed totals, divided as the single index divides them.
-        avg = self._avg.get(field)
-        if avg is None:
-            avg = self._avg[field] = (self.field_length(field) / (self.doc_count or 1)) or 1.0
-        return avg
-
-    def doc_frequency(self, field: str, term: str) -> int:
-        return sum(s.doc_frequency(field, term) for s in self.shards)
-
-    def terms_with_prefix(self, field: str, prefix: str, limit: int = 5000) -> dict[str, int]:
-        # Each shard's first ``limit`` terms hold the first ``limit`` of all of them.
-        found: dict[str, int] = {}
-        for s in self.shards:
-            for term, df in s.terms_with_prefix(field, prefix, limit).items():
-                found[term] = found.get(term, 0) + df
-        return {term: found[term] for term in sorted(found)[:limit]}
-
-    def terms_within(self, field: str, term: str, maxdist: int, prefix: int = 1) -> list[str]:
-        found: set[str] = set()
-        for s in self.shards:
-            found.update(s.terms_within(field, term, maxdist, prefix))
-        return sorted(found)
 
     def phrase_docs(
         self, fields: Sequence[str], words: Sequence[str], stop: Callable[[], bool] | None = None
@@ -159,3 +171,61 @@ class ShardedSnapshot:
             if n is not None:
                 return int(self.offsets[i]) + n
         return None
+
+
+class ShardView(AcrossShards):
+    """One shard of a sharded index, read with the whole index's statistics.
+
+    Its documents, postings, columns and phrases are the shard's own
+    (``shards[mine]``), numbered from 0; document counts, document
+    frequencies, field lengths and the term lists (prefixes, typo
+    neighbours) are those of every shard. A search of this view scores
+    the shard's documents exactly as a search of the whole index scores
+    them, and decides with the same statistics, so the answers of every
+    shard merge into the whole index's answer (the DFS phase of Lucene's
+    distributed search, read once from the shared folder instead of asked
+    per query). The other shards are read for statistics only.
+    """
+
+    def __init__(
+        self,
+        shards: Sequence[IndexSnapshot],
+        mine: int,
+        reopen: Callable[[], ShardView] | None = None,
+    ) -> None:
+        if not 0 <= mine < len(shards):
+            raise ValueError(f"no shard {mine} among {len(shards)}")
+        self.shards = list(shards)
+        self.mine = mine
+        self.own = self.shards[mine]
+        self._reopen = reopen
+        self.doc_count = self.own.doc_count
+        self.corpus_docs = sum(s.doc_count for s in self.shards)
+        self.version = "+".join(s.version for s in self.shards)
+        self.columns = self.own.columns
+        self.vocab = self.own.vocab
+        self._avg: dict[str, float] = {}
+
+    # -- lifecycle -------------------------------------------------------------
+    def refreshed(self) -> ShardView:
+        """The shards' latest state (this view when it cannot be reopened)."""
+        return self._reopen() if self._reopen is not None else self
+
+    # -- the shard's own documents ----------------------------------------------
+    def postings(self, field: str, term: str) -> Postings:
+        return self.own.postings(field, term)
+
+    def field_lengths(self, field: str) -> FloatArray:
+        return self.own.field_lengths(field)
+
+    def phrase_docs(
+        self, fields: Sequence[str], words: Sequence[str], stop: Callable[[], bool] | None = None
+    ) -> tuple[IntArray, int]:
+        return self.own.phrase_docs(fields, words, stop)
+
+    def document(self, docnum: int) -> dict[str, Any]:
+        return self.own.document(docnum)
+
+    def docnum(self, doc_id: str) -> int | None:
+        return self.own.docnum(doc_id)
+

@@ -110,6 +110,7 @@ class WhooshSnapshot:
         self._reader = self._searcher.reader()
         self._lock = threading.Lock()
         self.doc_count = int(self._reader.doc_count_all())
+        self.corpus_docs = self.doc_count
         self.version = str(ix.latest_generation())
         self._leaves: list[tuple[Any, int]] = list(self._reader.leaf_readers()) if self.doc_count else []
         # Each segment's own postings file, or None (then Whoosh decodes them).
