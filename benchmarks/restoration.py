@@ -154,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         "sets": {},
     }
     for name, spans in sets.items():
+        if not spans:  # an index of the whole corpus leaves no title held out
+            continue
         results["sets"][name] = {
             "langmodel": score(spans, model.restore_words),
             "index_bigrams": score(spans, lambda words: snap.suggester.restore(words).split()),
