@@ -1,21 +1,25 @@
-"""What a search costs through Ray Serve, against the engine in the same process.
+"""What a search costs through Ray Serve at 1, 2 and 4 shards, against the engine in one process.
 
     .venv/bin/python -m benchmarks.ray_fanout [--corpus ../shared/corpus --limit N]
-        [--rounds 5] [--out benchmarks/results/ray-fanout-sample.json]
+        [--shards 1,2,4] [--rounds 5] [--out benchmarks/results/ray-fanout-sample.json]
 
-Builds an index (the shipped sample, or the first ``--limit`` records of each
-corpus file), then times the same searches, one at a time, four ways:
+For each shard count, builds an index of that many shards (the shipped
+sample, or the first ``--limit`` records of each corpus file), then times
+the same searches, one at a time, five ways:
 
-* ``engine``: :meth:`Engine.search` in this process (the floor);
+* ``engine``: :meth:`Engine.search` over the whole index in this process (the floor);
 * ``flask``: the web app in this process (``/api/search`` through Flask's
   test client: engine plus JSON), what one gunicorn worker does per request;
+* ``fanned_out``: each shard searched by an engine of its own, in this
+  process, the answers merged as the router merges them (the work of the
+  fan-out without Ray: N searches and the merge, one after the other);
 * ``ray_handle``: :class:`~newssearch.cluster.router.ClusterEngine` from this
-  process to the shard deployment (one Ray call per search);
+  process to the shard deployments (one Ray call per shard and round);
 * ``ray_http``: ``/api/search`` over HTTP on 127.0.0.1 through Serve's proxy,
-  the ingress and the shard deployment (two Ray hops).
+  the ingress and the shard deployments.
 
-Ray runs on a single local node on 127.0.0.1 with one search replica. Run as
-root, the benchmark runs itself inside a network namespace it creates and
+Ray runs on a single local node on 127.0.0.1 with one replica per shard. Run
+as root, the benchmark runs itself inside a network namespace it creates and
 removes (Ray's replicas listen on every interface of their namespace).
 """
 
@@ -49,6 +53,7 @@ from newssearch.search import Engine
 from newssearch.web import create_app
 
 from .corpus import corpus_files, slice_corpus
+from .shard_equivalence import FannedOut
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -97,58 +102,73 @@ def timed(run: Callable[[dict[str, list[str]]], Any], rounds: int) -> dict[str, 
     }
 
 
-def build_index(root: Path, corpus: Path | None, limit: int | None) -> int:
-    """Index the sample or a corpus slice into ``root``; the number of documents."""
+def build_index(root: Path, corpus: Path | None, limit: int | None, shards: int) -> int:
+    """Index the sample or a corpus slice into ``root`` as ``shards`` shards; the number of documents."""
     if corpus is not None:
         paths = slice_corpus(corpus_files(corpus), limit or 5000, root.parent / "slice")
     else:
         paths = list(sample_paths())
-    report = IndexStore(root).write(read_paths(paths))
+    report = IndexStore(root).write(read_paths(paths), shards=shards)
     return int(report.added)
 
 
-def measure(args: argparse.Namespace) -> dict[str, Any]:
-    """Build the index, time the four paths, return the report."""
-    from newssearch.cluster import use_loopback
-
-    use_loopback()  # before Ray is imported
+def measure_layout(args: argparse.Namespace, index: Path, shards: int) -> dict[str, Any]:
+    """Time the five paths over ``index`` (of ``shards`` shards)."""
     from ray import serve
 
     from newssearch.cluster.router import ClusterEngine
     from newssearch.cluster.serving import APP_NAME, connect, start
 
+    settings = Settings(index_dir=index, query_log=False, ray_replicas=1, ray_shard_timeout=30.0)
+    engine = Engine(index, settings)
+    requests = {id(p): SearchRequest.from_params(p, settings) for p in QUERIES}
+    report: dict[str, Any] = {"engine": timed(lambda p: engine.search(requests[id(p)]), args.rounds)}
+    engine.close()
+    client = create_app({"index_dir": index, "query_log": False, "metrics": False}).test_client()
+    report["flask"] = timed(lambda p: client.get("/api/search?" + urlencode(p, doseq=True)), args.rounds)
+    fanned = FannedOut(index, settings)
+    report["fanned_out"] = timed(lambda p: fanned.search(requests[id(p)]), args.rounds)
+    fanned.close()
+
+    connect(None, max(os.cpu_count() or 1, shards))
+    start(settings, "127.0.0.1", args.port)
+    try:
+        handles = [serve.get_deployment_handle(f"shard{n}", app_name=APP_NAME) for n in range(shards)]
+        cluster = ClusterEngine(handles, settings)
+        report["ray_handle"] = timed(lambda p: cluster.search(requests[id(p)]), args.rounds)
+        base = f"http://127.0.0.1:{args.port}/api/search?"
+
+        def over_http(p: dict[str, list[str]]) -> None:
+            with urllib.request.urlopen(base + urlencode(p, doseq=True), timeout=30) as response:
+                response.read()
+
+        report["ray_http"] = timed(over_http, args.rounds)
+    finally:
+        serve.shutdown()
+        import ray
+
+        ray.shutdown()
+    # Each path against the same work in one process: the fan-out, the call, the whole request.
+    for path, floor in (("fanned_out", "engine"), ("ray_handle", "engine"), ("ray_http", "flask")):
+        report[path]["overhead_p50_ms"] = round(report[path]["p50_ms"] - report[floor]["p50_ms"], 2)
+    report["load_after"] = round(os.getloadavg()[0], 2)
+    return report
+
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    """Build an index per shard count, time the paths over each, return the report."""
+    from newssearch.cluster import use_loopback
+
+    use_loopback()  # before Ray is imported
     work = Path(tempfile.mkdtemp(prefix="ray-fanout-"))
     try:
-        index = work / "index"
-        documents = build_index(index, args.corpus, args.limit)
-        settings = Settings(index_dir=index, query_log=False, ray_replicas=1, ray_shard_timeout=30.0)
-        engine = Engine(index, settings)
-        requests = {id(p): SearchRequest.from_params(p, settings) for p in QUERIES}
-        report: dict[str, Any] = {"engine": timed(lambda p: engine.search(requests[id(p)]), args.rounds)}
-        client = create_app({"index_dir": index, "query_log": False, "metrics": False}).test_client()
-        report["flask"] = timed(lambda p: client.get("/api/search?" + urlencode(p, doseq=True)), args.rounds)
-
-        connect(None)
-        start(settings, "127.0.0.1", args.port)
-        try:
-            shard = serve.get_deployment_handle("shard0", app_name=APP_NAME)
-            cluster = ClusterEngine([shard], settings)
-            report["ray_handle"] = timed(lambda p: cluster.search(requests[id(p)]), args.rounds)
-            base = f"http://127.0.0.1:{args.port}/api/search?"
-
-            def over_http(p: dict[str, list[str]]) -> None:
-                with urllib.request.urlopen(base + urlencode(p, doseq=True), timeout=30) as response:
-                    response.read()
-
-            report["ray_http"] = timed(over_http, args.rounds)
-        finally:
-            serve.shutdown()
-            import ray
-
-            ray.shutdown()
-        # Each Ray path against the same work in one process: the call alone, the whole request.
-        for path, floor in (("ray_handle", "engine"), ("ray_http", "flask")):
-            report[path]["overhead_p50_ms"] = round(report[path]["p50_ms"] - report[floor]["p50_ms"], 2)
+        by_shards: dict[str, Any] = {}
+        documents = 0
+        for shards in args.shards:
+            index = work / f"index-{shards}"
+            documents = build_index(index, args.corpus, args.limit, shards)
+            by_shards[str(shards)] = measure_layout(args, index, shards)
+            print(f"{shards} shard(s): {json.dumps(by_shards[str(shards)])}", file=sys.stderr, flush=True)
         return {
             "benchmark": "ray_fanout",
             "command": " ".join(["python -m benchmarks.ray_fanout", *sys.argv[1:]]).replace(" --inside", ""),
@@ -157,10 +177,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             "documents": documents,
             "queries": len(QUERIES),
             "rounds": args.rounds,
-            "shards": 1,
-            "replicas": 1,
+            "replicas_per_shard": 1,
             "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load": os.getloadavg()[0]},
-            "results": report,
+            "by_shards": by_shards,
         }
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -187,6 +206,10 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=None, help="corpus folder (default: the shipped sample)")
     parser.add_argument("--limit", type=int, default=None, help="records per corpus file")
     parser.add_argument("--rounds", type=int, default=5, help="passes over the queries")
+    parser.add_argument(
+        "--shards", type=lambda text: [int(n) for n in text.split(",")], default=[1, 2, 4],
+        help="shard counts to measure, comma-separated (default 1,2,4)",
+    )
     parser.add_argument("--port", type=int, default=8765, help="HTTP port (inside the namespace)")
     parser.add_argument("--out", type=Path, default=None, help="results JSON")
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
@@ -196,7 +219,7 @@ def main() -> None:
     report = measure(args)
     out = args.out or RESULTS / ("ray-fanout-sample.json" if args.corpus is None else f"ray-fanout-limit{args.limit}.json")
     out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", "utf-8")
-    print(json.dumps(report["results"], indent=2))
+    print(json.dumps(report["by_shards"], indent=2))
 
 
 if __name__ == "__main__":

@@ -212,8 +212,9 @@ class Engine:
 
         Decisions follow the whole index's readings in ``plan`` where it has
         them (:mod:`.readings`); the :class:`Trace` tells what this shard
-        read alone. Facets list every value (the router adds them up and
-        cuts), and each hit carries its write order (the tie-break of the merge)."""
+        read alone. Facets of a shard of several list every value (the router
+        adds them up and cuts), and each hit carries the key it was sorted by
+        (the router merges by it)."""
         started = time.perf_counter()
         trace = Trace()
         result = self._guarded(lambda snap: self._search(snap, req, started, plan, trace))
@@ -232,7 +233,8 @@ class Engine:
         if req.facets:
             facets, facet_errors = facet_values(
                 req, cols, self._columns.vocab, self._months(cols), sel.text_mask & sel.base_mask, sel.facet_masks,
-                limit=None if trace is not None else MAX_FACET_VALUES,
+                # A shard of several lists every value: the router adds the lists up, then cuts.
+                limit=None if trace is not None and self.shard is not None else MAX_FACET_VALUES,
             )
 
         start = (req.page - 1) * req.per_page
