@@ -27,6 +27,7 @@ from newssearch.store import (
     ColumnCache,
     ShardedSnapshot,
     ShardSet,
+    ShardView,
     WhooshSnapshot,
     open_index,
     open_shard,
@@ -618,3 +619,15 @@ def test_corpus_slice_answers_exactly(shared_corpus: Path, tmp_path: Path) -> No
     assert differences(single, fanned, probes) == []
     for engine in (single, sharded, fanned):
         engine.close()
+
+
+def test_a_shard_view_reads_other_shards_for_statistics_only(layouts: tuple[Engine, Engine]) -> None:
+    """One shard's server holds its own documents' columns, not every shard's."""
+    root = layouts[1].store.root
+    engine = Engine(root, shard=1)
+    engine.search(SearchRequest(q="nhà phố", sort="price_asc"))
+    view = engine.snapshot().store
+    assert isinstance(view, ShardView) and view.mine == 1
+    assert ["columns" in vars(s) for s in view.shards] == [False, True, False]
+    assert view.corpus_docs == layouts[1].snapshot().store.doc_count > view.doc_count
+    engine.close()

@@ -56,8 +56,12 @@ class IndexSnapshot(Protocol):
     corpus_docs: int
     #: Changes whenever the index changes (HTTP ETags, cache keys).
     version: str
-    #: Facet, filter and sort values of every document.
-    columns: Columns
+
+    @property
+    def columns(self) -> Columns:
+        """Facet, filter and sort values of every document."""
+        ...
+
     #: The keyword columns' value dictionaries.
     vocab: Vocabulary
 

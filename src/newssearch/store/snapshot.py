@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import functools
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -31,7 +32,7 @@ import numpy as np
 from whoosh import query as wq
 
 from ..errors import IndexDamaged
-from .columns import LENGTH_TABLE, ColumnCache, field_lengths
+from .columns import LENGTH_TABLE, ColumnCache, Columns, field_lengths
 from .interface import BoolArray, FloatArray, IntArray, Postings, concat_postings
 from .perdoc import DamagedFile, SegmentDocs
 from .postings import SegmentPostings
@@ -121,8 +122,13 @@ class WhooshSnapshot:
         self._deleted = [_deleted_mask(leaf) for leaf, _ in self._leaves]
         self._lengths: dict[str, FloatArray] = {}
         self._avg: dict[str, float] = {}
-        self.columns = columns.load(self._reader, self._docs)
         self.vocab = columns.vocab
+
+    @functools.cached_property
+    def columns(self) -> Columns:
+        """Every document's column values, read when first asked for (a shard read
+        for its statistics alone never is)."""
+        return self._column_cache.load(self._reader, self._docs)
 
     # -- lifecycle -------------------------------------------------------------
     def is_current(self) -> bool:
