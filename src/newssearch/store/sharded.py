@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -27,6 +27,12 @@ from .interface import (
     concat_postings,
 )
 from .schema import KEYWORD_COLUMNS, NUMERIC_COLUMNS
+
+T = TypeVar("T")
+
+#: Statistics remembered per snapshot (document frequencies, term lists) before the
+#: memory is cleared; a snapshot lives until the index changes.
+STATISTICS_CACHE_ENTRIES = 100_000
 
 
 def _unified_columns(shards: Sequence[IndexSnapshot], vocab: Vocabulary) -> Columns:
@@ -75,21 +81,38 @@ class AcrossShards:
         return avg
 
     def doc_frequency(self, field: str, term: str) -> int:
-        return sum(s.doc_frequency(field, term) for s in self.shards)
+        return self._cached(("df", field, term), lambda: sum(s.doc_frequency(field, term) for s in self.shards))
 
     def terms_with_prefix(self, field: str, prefix: str, limit: int = 5000) -> dict[str, int]:
-        # Each shard's first ``limit`` terms hold the first ``limit`` of all of them.
-        found: dict[str, int] = {}
-        for s in self.shards:
-            for term, df in s.terms_with_prefix(field, prefix, limit).items():
-                found[term] = found.get(term, 0) + df
-        return {term: found[term] for term in sorted(found)[:limit]}
+        def read() -> dict[str, int]:
+            # Each shard's first ``limit`` terms hold the first ``limit`` of all of them.
+            found: dict[str, int] = {}
+            for s in self.shards:
+                for term, df in s.terms_with_prefix(field, prefix, limit).items():
+                    found[term] = found.get(term, 0) + df
+            return {term: found[term] for term in sorted(found)[:limit]}
+
+        return dict(self._cached(("prefix", field, prefix, limit), read))
 
     def terms_within(self, field: str, term: str, maxdist: int, prefix: int = 1) -> list[str]:
-        found: set[str] = set()
-        for s in self.shards:
-            found.update(s.terms_within(field, term, maxdist, prefix))
-        return sorted(found)
+        def read() -> list[str]:
+            found: set[str] = set()
+            for s in self.shards:
+                found.update(s.terms_within(field, term, maxdist, prefix))
+            return sorted(found)
+
+        return list(self._cached(("within", field, term, maxdist, prefix), read))
+
+    def _cached(self, key: tuple[Any, ...], read: Callable[[], T]) -> T:
+        """``read()``, remembered for this snapshot: every shard is asked for each
+        statistic, and a search asks for the same ones again and again."""
+        cache = self.__dict__.setdefault("_statistics", {})
+        if key in cache:
+            return cast(T, cache[key])
+        if len(cache) >= STATISTICS_CACHE_ENTRIES:
+            cache.clear()
+        value = cache[key] = read()
+        return value
 
 class ShardedSnapshot(AcrossShards):
     """One snapshot over ``shards`` (see the module doc).
