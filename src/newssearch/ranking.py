@@ -53,7 +53,8 @@ class Ranking:
     #: any score, so a tier is a sort key before the score. A constant, not the
     #: best score plus a margin, so that shards searched apart lift alike.
     tier_lift: float = 10_000.0
-    #: The best candidates rescored with adjacency, and how much of a body it reads.
+    #: Most candidates the adjacency rescore reads beyond the page's last place
+    #: (a latency bound), and how much of a body it reads.
     rescore_window: int = 50
     rescore_text_chars: int = 3_000
     #: An unfinished last word matches the most frequent words it begins, at this weight.

@@ -555,15 +555,19 @@ class Engine:
         """The best ``limit`` documents by score; the top of the list is
         rescored with adjacency found in summaries and bodies.
 
-        Candidates are rescored best first, and the rescore stops at the first
-        one that could not reach the best ``limit`` even with the largest
-        bonus: the same ``limit`` documents, in the same order, as rescoring
-        all of them. It also stops when ``deadline`` expires."""
+        Candidates are the documents that could reach the best ``limit`` with
+        the largest bonus (at most :data:`RANKING.rescore_window` beyond
+        ``limit``), rescored best first; the rescore stops at the first one
+        that could not reach the best ``limit`` even with the largest bonus:
+        the same ``limit`` documents, in the same order, as rescoring all of
+        them. So the answer does not depend on which other documents are in
+        the index (shards searched apart merge into it), unless more than the
+        window's documents score within a bonus of the last place. It also
+        stops when ``deadline`` expires."""
         deadline = deadline or unlimited()
         docs = np.flatnonzero(final)
         if limit <= 0 or not len(docs):
             return []
-        window = max(limit, RANKING.rescore_window)
         doc_scores = scores[docs].astype(np.float64)
         # Equal scores in write order, not by document number (see newssearch.order).
         keys = snap.columns.numbers[ORDER_COLUMN]
@@ -577,13 +581,16 @@ class Engine:
             doc_scores += phrase_bonus(
                 pattern, docs, doc_scores, eligible, lambda d: folded_texts(snap, d, full=True), doc_keys
             )
-        top = best_first(doc_scores, doc_keys, window)
+        adjacency = Adjacency(parsed.terms)
+        top = best_first(doc_scores, doc_keys, limit + RANKING.rescore_window if adjacency.max_bonus else limit)
+        if len(top) > limit:  # only those within the largest bonus of the last place can reach it
+            reach = doc_scores[top[limit - 1]] - adjacency.max_bonus
+            top = top[: max(limit, int(np.count_nonzero(doc_scores[top] >= reach)))]
         docs, doc_scores = docs[top], doc_scores[top]
         rescored = doc_scores
-        adjacency = Adjacency(parsed.terms)
         if adjacency.max_bonus:
             best: list[float] = []  # min-heap of the best ``limit`` rescored values so far
-            for i in np.argsort(-rescored, kind="stable")[:RANKING.rescore_window]:
+            for i in np.argsort(-rescored, kind="stable"):
                 if len(best) >= limit and rescored[i] + adjacency.max_bonus < best[0]:
                     break  # this candidate and every later one stay below the best ``limit``
                 if deadline.expired():
