@@ -630,4 +630,9 @@ def test_a_shard_view_reads_other_shards_for_statistics_only(layouts: tuple[Engi
     assert isinstance(view, ShardView) and view.mine == 1
     assert ["columns" in vars(s) for s in view.shards] == [False, True, False]
     assert view.corpus_docs == layouts[1].snapshot().store.doc_count > view.doc_count
+    whole = layouts[1].snapshot().store  # the shards laid end to end, as a view numbers them
+    assert len(whole.postings("title_bi", "nha_pho").ids) > len(view.postings("title_bi", "nha_pho").ids) > 0
+    for field, term in (("title_bi", "nha_pho"), ("title_f", "ha"), ("body_f", "khong-co-tu-nay")):
+        assert view.corpus_postings(field, term).ids.tolist() == whole.postings(field, term).ids.tolist()
+        assert engine.snapshot().text.corpus_postings(field, term).ids.tolist() == whole.postings(field, term).ids.tolist()
     engine.close()

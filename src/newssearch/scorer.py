@@ -112,6 +112,19 @@ class TextIndex:
         self._cache.put(key, result)
         return result
 
+    def corpus_postings(self, field: str, term: str) -> Postings:
+        """The whole index's postings of a term (every shard's, when this is a
+        shard's search): for counts that must not depend on which documents a
+        shard holds. Numbered apart from :meth:`postings` for a shard."""
+        if self.corpus_docs == self.n:
+            return self.postings(field, term)
+        key = (f"{field}@corpus", term)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self.snap.corpus_postings(field, term)
+            self._cache.put(key, hit)
+        return hit
+
     def expand_prefix(self, prefix: str) -> list[str]:
         """The most frequent folded words starting with ``prefix`` (itself excluded)."""
         cached = self._prefixes.get(prefix)

@@ -73,6 +73,13 @@ class IndexSnapshot(Protocol):
         """The live documents containing ``term`` in ``field``."""
         ...
 
+    def corpus_postings(self, field: str, term: str) -> Postings:
+        """The live documents of the whole index containing ``term`` in ``field``:
+        :meth:`postings`, or every shard's for one shard read with the whole
+        index's statistics (numbered shard after shard; for counting and
+        intersecting, not for this snapshot's documents)."""
+        ...
+
     def field_lengths(self, field: str) -> FloatArray:
         """Every document's length of ``field`` in tokens (0 when absent)."""
         ...

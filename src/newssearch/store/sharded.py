@@ -52,6 +52,16 @@ def _unified_columns(shards: Sequence[IndexSnapshot], vocab: Vocabulary) -> Colu
 
 
 
+def _end_to_end(shards: Sequence[IndexSnapshot], offsets: IntArray, field: str, term: str) -> Postings:
+    """A term's postings in every shard, each shard's document numbers shifted by its offset."""
+    parts = []
+    for s, off in zip(shards, offsets, strict=False):
+        p = s.postings(field, term)
+        if len(p.ids):
+            parts.append(Postings(p.ids + off, p.tf))
+    return concat_postings(parts)
+
+
 class AcrossShards:
     """What reading the shards of one index has in common: their lifecycle, and
     the whole index's statistics (every shard's, added up), which both
@@ -152,12 +162,10 @@ class ShardedSnapshot(AcrossShards):
 
     # -- postings and statistics -----------------------------------------------
     def postings(self, field: str, term: str) -> Postings:
-        parts = []
-        for s, off in zip(self.shards, self.offsets, strict=False):
-            p = s.postings(field, term)
-            if len(p.ids):
-                parts.append(Postings(p.ids + off, p.tf))
-        return concat_postings(parts)
+        return _end_to_end(self.shards, self.offsets, field, term)
+
+    def corpus_postings(self, field: str, term: str) -> Postings:
+        return self.postings(field, term)
 
     def field_lengths(self, field: str) -> FloatArray:
         arr = self._lengths.get(field)
@@ -224,6 +232,7 @@ class ShardView(AcrossShards):
         self._reopen = reopen
         self.doc_count = self.own.doc_count
         self.corpus_docs = sum(s.doc_count for s in self.shards)
+        self._offsets = np.cumsum([0, *(s.doc_count for s in self.shards)])[:-1].astype(np.int64)
         self.version = "+".join(s.version for s in self.shards)
         self.columns = self.own.columns
         self.vocab = self.own.vocab
@@ -240,6 +249,10 @@ class ShardView(AcrossShards):
 
     def field_lengths(self, field: str) -> FloatArray:
         return self.own.field_lengths(field)
+
+    def corpus_postings(self, field: str, term: str) -> Postings:
+        # Every shard's, numbered shard after shard (as ShardedSnapshot numbers them).
+        return _end_to_end(self.shards, self._offsets, field, term)
 
     def phrase_docs(
         self, fields: Sequence[str], words: Sequence[str], stop: Callable[[], bool] | None = None

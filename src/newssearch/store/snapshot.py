@@ -172,6 +172,9 @@ class WhooshSnapshot:
                 parts.append(p)
         return concat_postings(parts)
 
+    def corpus_postings(self, field: str, term: str) -> Postings:
+        return self.postings(field, term)
+
     def field_lengths(self, field: str) -> FloatArray:
         arr = self._lengths.get(field)
         if arr is None:
