@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from . import titlefit
 from .langmodel import MODEL_FILE, LanguageModel, restore_text
 from .query import ParsedQuery, QTerm
 from .scorer import Alternative
@@ -56,6 +57,10 @@ MIN_KNOWN = 3
 #: Neighbours that may stand for a word, of the commonest candidates looked at.
 MAX_NEIGHBOURS = 4
 NEIGHBOUR_CANDIDATES = 12
+#: Neighbours tried against the titles, commonest first (two term look-ups
+#: each): a three-letter word has dozens, and the one meant is often not among
+#: the few above, but nearly always among these.
+TITLE_CANDIDATES = 24
 #: Log-probability cost of each typo a correction assumes.
 TYPO_PENALTY = -7.0
 #: Query words looked at for typos and corrections (a long query pays for no more).
@@ -208,9 +213,12 @@ class QueryRepair:
         (``every``: for every word long enough to allow a typo). An unfinished
         last word gets only the neighbours its context asks for that are
         :data:`RARE_RATIO` times commoner than it ("tam da ang": *nang*; prefix
-        matching alone finds *angela*)."""
+        matching alone finds *angela*). Any word of three letters or more also
+        gets the neighbours a title confirms, first (a typo that made another
+        word: "nha sac hoa hau" -> *nhan*; :meth:`_title_confirmed`)."""
         out: dict[int, list[Alternative]] = {}
         terms = parsed.terms
+        sure = self._title_confirmed(parsed)
         for i, t in self._repairable(parsed, unfinished=True):
             if self._unfinished(parsed, i):
                 # ... and only those of a likely typo (a word far rarer than them): a
@@ -219,12 +227,36 @@ class QueryRepair:
                 near = [n for n in self._out_of_context(terms, i) if n[2] > RARE_RATIO * own]
             else:
                 near = self._ranked_neighbours(terms, i, every) or self._out_of_context(terms, i)
+            first = sure.get(i, [])
+            if first:
+                # A neighbour a title confirms leads, even for a word that fits its context.
+                near = (first + [n for n in near if n not in first])[:MAX_NEIGHBOURS]
             if near:
                 out[i] = [
-                    ((QTerm(w, w, False, t.start, t.end),), TYPO_WEIGHT / d * (1.0 if k == 0 else OTHER_NEIGHBOUR))
-                    for k, (w, d, _c) in enumerate(near)
+                    (
+                        (QTerm(w, w, False, t.start, t.end),),
+                        TYPO_WEIGHT / d * (1.0 if k == 0 or (w, d, c) in first else OTHER_NEIGHBOUR),
+                    )
+                    for k, (w, d, c) in enumerate(near)
                 ]
         return out
+
+    def _title_confirmed(self, parsed: ParsedQuery) -> dict[int, list[tuple[str, int, int]]]:
+        """Per query word, the neighbours a title confirms (:mod:`newssearch.titlefit`):
+        some title holds more adjacent pairs of the query read with one of them
+        than any title holds of the query as typed ("nha sac hoa hau": *nhan*)."""
+        terms = parsed.terms
+        found = titlefit.confirmed(
+            self.suggester.text,
+            [t.folded for t in terms],
+            [i for i, _t in self._repairable(parsed, unfinished=True)],
+            lambda word: [w for w, _d, _c in self._near(word, False, TITLE_CANDIDATES)],
+            unfinished=bool(terms) and self._unfinished(parsed, len(terms) - 1),
+        )
+        return {
+            i: [n for n in self._near(terms[i].folded, False, TITLE_CANDIDATES) if n[0] in words][:MAX_NEIGHBOURS]
+            for i, words in found.items()
+        }
 
     def _out_of_context(self, terms: list[QTerm], i: int) -> list[tuple[str, int, int]]:
         """A known word's neighbours that the words around it make far likelier
@@ -248,16 +280,17 @@ class QueryRepair:
         fits.sort(key=lambda f: (-f[0], f[1][1], -f[1][2]))
         return [n for fit, n in fits if fit >= floor][: MAX_NEIGHBOURS if len(terms) <= SHORT_QUERY else 1]
 
-    def _near(self, folded: str, known: bool) -> list[tuple[str, int, int]]:
-        """:meth:`TypoIndex.neighbours`, remembered per snapshot (words recur query after query)."""
+    def _near(self, folded: str, known: bool, limit: int = NEIGHBOUR_CANDIDATES) -> list[tuple[str, int, int]]:
+        """The first ``limit`` of :meth:`TypoIndex.neighbours`, remembered per
+        snapshot (words recur query after query)."""
         key = (folded, known)
         found = self._near_cache.get(key)
         if found is None:
-            found = self.typos.neighbours(folded, NEIGHBOUR_CANDIDATES, known=known)
+            found = self.typos.neighbours(folded, max(NEIGHBOUR_CANDIDATES, TITLE_CANDIDATES), known=known)
             if len(self._near_cache) > 50_000:
                 self._near_cache.clear()
             self._near_cache[key] = found
-        return found
+        return found[:limit]
 
     def _ranked_neighbours(self, terms: list[QTerm], i: int, every: bool) -> list[tuple[str, int, int]]:
         """The neighbours that may stand for ``terms[i]``, those that fit between

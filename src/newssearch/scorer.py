@@ -101,6 +101,7 @@ class TextIndex:
             MATCH_CACHE_BYTES // 4, lambda m: m[0].nbytes + m[1].nbytes
         )
         self._prefixes: dict[str, list[str]] = {}
+        self._dfs: dict[tuple[str, str], int] = {}
 
     # -- raw data ------------------------------------------------------------
     def postings(self, field: str, term: str) -> Postings:
@@ -125,6 +126,19 @@ class TextIndex:
             self._cache.put(key, hit)
         return hit
 
+    def doc_frequency(self, field: str, term: str) -> int:
+        """How many documents have ``term`` in ``field``, remembered (typo
+        neighbours ask about the same terms query after query, most of them
+        absent, which the postings cache does not hold)."""
+        key = (field, term)
+        df = self._dfs.get(key)
+        if df is None:
+            df = self.snap.doc_frequency(field, term)
+            if len(self._dfs) > 200_000:
+                self._dfs.clear()
+            self._dfs[key] = df
+        return df
+
     def expand_prefix(self, prefix: str) -> list[str]:
         """The most frequent folded words starting with ``prefix`` (itself excluded)."""
         cached = self._prefixes.get(prefix)
@@ -147,8 +161,6 @@ class TextIndex:
     def avg_length(self, field: str) -> float:
         return self.snap.avg_field_length(field)
 
-    def doc_frequency(self, field: str, term: str) -> int:
-        return self.snap.doc_frequency(field, term)
 
     # -- scoring ---------------------------------------------------------------
     def bm25(self, field: str, term: str) -> tuple[IntArray, FloatArray]:
