@@ -71,18 +71,10 @@ class Suggester:
         self.text = text
         # Per-snapshot memo: the same syllables come back query after query.
         self._candidates: dict[str, list[tuple[str, int]]] = {}
-        self._dfs: dict[tuple[str, str], int] = {}
 
     # -- lexicon helpers -----------------------------------------------------
     def _df(self, field: str, text: str) -> int:
-        key = (field, text)
-        df = self._dfs.get(key)
-        if df is None:
-            df = self.snap.doc_frequency(field, text)
-            if len(self._dfs) > 200_000:
-                self._dfs.clear()
-            self._dfs[key] = df
-        return df
+        return self.text.doc_frequency(field, text)
 
     def _syllable_df(self, text: str) -> int:
         return self._df("title", text) + self._df("body", text)
