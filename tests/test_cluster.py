@@ -43,7 +43,7 @@ from newssearch.cli import main, sample_paths
 from newssearch.cluster import ClusterUnavailable, require_ray
 from newssearch.cluster.merge import PartialResult, merge_search, search_shards, shard_request
 from newssearch.config import Settings
-from newssearch.errors import BadRequest, NotFound
+from newssearch.errors import BadRequest, IndexUnavailable, NotFound
 from newssearch.indexer import IndexStore
 from newssearch.ingest import read_paths
 from newssearch.models import SearchRequest
@@ -170,6 +170,20 @@ def test_a_cluster_too_small_for_every_shard_replica_is_refused(tmp_path: Path, 
         serving.start(settings, "127.0.0.1", 8000)
     assert started == []
     assert serving.needed_cpus(dataclasses.replace(settings, ray_replica_cpus=0.5), 3) == 3.0
+
+
+def test_a_shard_server_refuses_an_index_rebuilt_with_other_shards(tmp_path: Path) -> None:
+    """The deployments are made for the index's shard count at start: after a
+    rebuild with another, a shard answers 503 (restart), not a silent part."""
+    from newssearch.cluster.shard import IndexShard
+
+    IndexStore(tmp_path).write(read_paths(sample_paths()), shards=2)
+    replica = IndexShard(str(tmp_path), Settings(index_dir=tmp_path), shard=0, shards=2)
+    result, _trace = replica.search_shard(SearchRequest(q="hà nội"), {})
+    assert result.total > 0
+    IndexStore(tmp_path).write(read_paths(sample_paths()), rebuild=True, shards=3)
+    with pytest.raises(IndexUnavailable, match=r"the index now has 3 shards, this service was started for 2: restart"):
+        replica.search_shard(SearchRequest(q="hà nội"), {})
 
 
 # ---------------------------------------------------------------------------

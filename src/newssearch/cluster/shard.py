@@ -39,6 +39,7 @@ class IndexShard:
     def __init__(self, index_dir: str, settings: Settings, shard: int | None = None, shards: int = 1) -> None:
         self.engine = Engine(Path(index_dir), settings, shard=shard)
         self.shards = shards
+        self._checked: Path | None = None  # the last generation whose layout was checked
         self._warm_up()
 
     def _warm_up(self) -> None:
@@ -57,13 +58,18 @@ class IndexShard:
 
     def _check_layout(self) -> None:
         """Refuse to answer for an index rebuilt with another number of shards:
-        the deployments serve as many shards as the index had when they started."""
+        the deployments serve as many shards as the index had when they started.
+        (Read once per generation: the ``current`` link is cheap, the layout file is not.)"""
+        live = self.engine.store.current_dir()
+        if live is not None and live == self._checked:
+            return
         found = self.engine.store.shard_count()
         if found != self.shards:
             raise IndexUnavailable(
                 f"the index now has {found} shard{'s' if found > 1 else ''}, this service was started "
                 f"for {self.shards}: restart `newssearch serve --ray`"
             )
+        self._checked = live
 
     def completions(self, prefix: str, limit: int) -> tuple[Completions, bool]:
         """This shard's autocomplete within the search budget, and whether the budget ran out."""
