@@ -552,25 +552,32 @@ def netns_id(name: str) -> int:
     return os.stat(f"/run/netns/{name}").st_ino
 
 
+def two_nodes(namespaces: Namespaces, env: dict[str, str], prefix: str, subnet: str, port: int) -> tuple[str, str, str]:
+    """A Ray cluster of two nodes of one CPU each, in two namespaces joined by a
+    veth pair (``subnet``.1 and .2): the head's and the worker's namespace, and
+    the head's address."""
+    head, worker = namespaces.add(f"{prefix}head"), namespaces.add(f"{prefix}worker")
+    namespaces.link(head, f"{subnet}.1/24", worker, f"{subnet}.2/24")
+    ray, address = str(BIN / "ray"), f"{subnet}.1:{port}"
+    subprocess.run(
+        ["ip", "netns", "exec", head, ray, "start", "--head", "--node-ip-address", f"{subnet}.1", "--port", str(port),
+         "--num-cpus", "1", "--include-dashboard=false", "--disable-usage-stats"],
+        env=env, check=True, capture_output=True,
+    )
+    subprocess.run(
+        ["ip", "netns", "exec", worker, ray, "start", "--address", address, "--node-ip-address", f"{subnet}.2",
+         "--num-cpus", "1", "--disable-usage-stats"],
+        env=env, check=True, capture_output=True,
+    )
+    return head, worker, address
+
+
 @pytest.mark.cluster
 def test_two_nodes_lose_no_request_when_a_replica_dies(
     namespaces: Namespaces, ray_env: dict[str, str], sample_index: Path
 ) -> None:
-    head, worker = namespaces.add("head"), namespaces.add("worker")
-    namespaces.link(head, "10.231.0.1/24", worker, "10.231.0.2/24")
-    address = "10.231.0.1:6380"
-    ray = str(BIN / "ray")
     # One CPU a node and one per replica: the two search replicas land on different nodes.
-    subprocess.run(
-        ["ip", "netns", "exec", head, ray, "start", "--head", "--node-ip-address", "10.231.0.1", "--port", "6380",
-         "--num-cpus", "1", "--include-dashboard=false", "--disable-usage-stats"],
-        env=ray_env, check=True, capture_output=True,
-    )
-    subprocess.run(
-        ["ip", "netns", "exec", worker, ray, "start", "--address", address, "--node-ip-address", "10.231.0.2",
-         "--num-cpus", "1", "--disable-usage-stats"],
-        env=ray_env, check=True, capture_output=True,
-    )
+    head, worker, address = two_nodes(namespaces, ray_env, "", "10.231.0", 6380)
     port = free_port()
     env = {**ray_env, "NEWSSEARCH_RAY_REPLICAS": "2", "NEWSSEARCH_RAY_SHARD_TIMEOUT": "10"}
     proc = serve_in(head, sample_index, port, env, address)
@@ -757,23 +764,11 @@ def test_serve_on_ray_answers_a_sharded_index_like_the_engine(
 def test_a_build_on_two_nodes_answers_as_one_index(
     namespaces: Namespaces, ray_env: dict[str, str], tmp_path: Path
 ) -> None:
-    head, worker = namespaces.add("bhead"), namespaces.add("bworker")
-    namespaces.link(head, "10.232.0.1/24", worker, "10.232.0.2/24")
-    ray = str(BIN / "ray")
     # One CPU a node and one per task: two shards are written at once, one on each node.
-    subprocess.run(
-        ["ip", "netns", "exec", head, ray, "start", "--head", "--node-ip-address", "10.232.0.1", "--port", "6381",
-         "--num-cpus", "1", "--include-dashboard=false", "--disable-usage-stats"],
-        env=ray_env, check=True, capture_output=True,
-    )
-    subprocess.run(
-        ["ip", "netns", "exec", worker, ray, "start", "--address", "10.232.0.1:6381", "--node-ip-address",
-         "10.232.0.2", "--num-cpus", "1", "--disable-usage-stats"],
-        env=ray_env, check=True, capture_output=True,
-    )
+    head, worker, address = two_nodes(namespaces, ray_env, "b", "10.232.0", 6381)
     more = sample_copies(tmp_path / "more.jsonl", 3)
     index = tmp_path / "index"
-    build = index_in(head, index, ray_env, str(more), "--ray", "10.232.0.1:6381", "--shards", "3")
+    build = index_in(head, index, ray_env, str(more), "--ray", address, "--shards", "3")
     ran_in: set[int] = set()
     while build.poll() is None:  # where the shard tasks run
         for pid in ray_pids("ray::newssearch-build-shard", head, worker):

@@ -48,20 +48,14 @@ class Completions:
     titles: list[tuple[dict[str, Any], tuple[float, float]]] = field(default_factory=list)
 
 
-def complete(
-    suggester: Suggester, repair: QueryRepair, prefix: str, limit: int = 8, deadline: Deadline | None = None
-) -> list[dict[str, Any]]:
-    """Suggestions for a partial query: phrases first (up to half), then titles.
-
-    Only the last :data:`~newssearch.budget.AUTOCOMPLETE_WORDS` words count;
-    titles are skipped when ``deadline`` expires first."""
-    return combine([completions(suggester, repair, prefix, limit, deadline)], limit)
-
-
 def completions(
     suggester: Suggester, repair: QueryRepair, prefix: str, limit: int = 8, deadline: Deadline | None = None
 ) -> Completions:
-    """The phrases and titles :func:`complete` combines, each item with its ``html``."""
+    """The phrases and titles of a partial query, each item with its ``html``
+    (:func:`combine` makes the list shown).
+
+    Only the last :data:`~newssearch.budget.AUTOCOMPLETE_WORDS` words count;
+    titles are skipped when ``deadline`` expires first."""
     deadline = deadline or unlimited()
     terms = parse_query(prefix).terms[-AUTOCOMPLETE_WORDS:]
     if not terms:

@@ -44,7 +44,7 @@ import numpy.typing as npt
 
 from .. import clauses
 from .. import facets as fc
-from ..autocomplete import Completions, complete, completions
+from ..autocomplete import Completions, combine, completions
 from ..budget import Deadline, bound_query, term_key, unlimited
 from ..config import Settings
 from ..errors import IndexDamaged, NewsSearchError, NotFound
@@ -652,13 +652,7 @@ class Engine:
 
         Bounded by ``deadline`` (by default the settings' search budget);
         ``deadline.timed_out`` tells the caller whether the list was cut short."""
-        budget = deadline or Deadline(self.settings.search_budget)
-
-        def suggestions(snap: Snapshot) -> list[dict[str, Any]]:
-            budget.start()
-            return complete(snap.suggester, snap.repair, prefix, limit, budget)
-
-        return self._guarded(suggestions)
+        return combine([self.completions(prefix, limit, deadline)], limit)
 
     def completions(self, prefix: str, limit: int = 8, deadline: Deadline | None = None) -> Completions:
         """What :meth:`suggest` combines, for a router that combines the lists of several shards."""
